@@ -1,0 +1,164 @@
+// The config schema: every key, its default and its rule in one place. Parsing yields a frozen `Config`.
+import { z } from 'zod';
+import { Secret } from './secret.js';
+import { parseByteSize, parseListen, type ListenAddress } from './units.js';
+
+const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = parseByteSize(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a byte size (use a number or e.g. "512KiB", "10GiB")` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const listen = z.string().transform((v, ctx): ListenAddress => {
+  const a = parseListen(v);
+  if (!a) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a listen address (expected host:port, e.g. 127.0.0.1:9000)`,
+    });
+    return z.NEVER;
+  }
+  return a;
+});
+
+const secret = z
+  .string()
+  .min(1)
+  .transform((v) => new Secret(v));
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const stdoutSink = z.strictObject({ type: z.literal('stdout') });
+
+const httpAuth = z.union([
+  z.strictObject({ bearer: secret }),
+  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
+]);
+
+const httpSink = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/ }),
+  /** ndjson: one envelope per line; json_array: one JSON array of envelopes. */
+  format: z.enum(['ndjson', 'json_array']).default('ndjson'),
+  headers: z.record(z.string(), secret).default({}),
+  auth: httpAuth.optional(),
+  gzip: z.boolean().default(false),
+  timeoutMs: positiveInt.default(30_000),
+  /** Extra CA bundle (PEM file) to trust; TLS verification itself cannot be turned off. */
+  tls: z.strictObject({ caFile: z.string().min(1).optional() }).prefault({}),
+  maxConnections: positiveInt.default(4),
+});
+
+export const sinkSchema = z.discriminatedUnion('type', [stdoutSink, httpSink]);
+
+const tenantId = z.string().min(1).max(256);
+
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default('./data'),
+    ingest: z
+      .strictObject({
+        zmq: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            endpoint: z
+              .string()
+              .regex(/^(tcp|ipc|inproc):\/\/.+/, 'expected a ZeroMQ endpoint such as tcp://127.0.0.1:5555')
+              .default('tcp://127.0.0.1:5555'),
+            mode: z.enum(['bind', 'connect']).default('bind'),
+            /** Receive high-water mark: how many messages ZeroMQ queues before the producer blocks. */
+            highWaterMark: positiveInt.default(10_000),
+          })
+          .prefault({}),
+        http: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            listen: listen.prefault('127.0.0.1:9000'),
+            token: secret.optional(),
+            maxBodyBytes: byteSize.prefault('16MiB'),
+          })
+          .prefault({}),
+        maxEventBytes: byteSize.prefault('1MiB'),
+        /** Events received but not yet committed; past it ingest waits for the commit (LOGDRIVER_CHANNEL_CAPACITY). */
+        channelCapacity: positiveInt.default(50_000),
+      })
+      .prefault({}),
+    admin: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        listen: listen.prefault('127.0.0.1:9100'),
+      })
+      .prefault({}),
+    buffer: z
+      .strictObject({
+        synchronous: z.enum(['full', 'normal', 'off', 'extra']).default('full'),
+        maxBytes: byteSize.prefault('10GiB'),
+        whenFull: z.enum(['block', 'drop_newest']).default('block'),
+        /** Upper bound on events per group-commit transaction. */
+        commitMaxEvents: positiveInt.default(20_000),
+        /** How long a commit waits for more events after the first one arrives (0: next event-loop turn). */
+        commitWaitMs: nonNegativeInt.default(0),
+        /** The WAL is checkpointed and reset once it passes this size. */
+        walMaxBytes: byteSize.prefault('64MiB'),
+        autoVacuum: z.enum(['incremental', 'none']).default('incremental'),
+        /** How often idle lanes re-select undelivered rows (LOGDRIVER_BUFFER_POLL_INTERVAL). */
+        pollIntervalMs: positiveInt.default(1000),
+      })
+      .prefault({}),
+    delivery: z
+      .strictObject({
+        batchSize: positiveInt.max(100_000).default(1000),
+        maxBatchAgeMs: nonNegativeInt.default(2000),
+        maxBatchBytes: byteSize.prefault('8MiB'),
+        maxInFlightPerTenant: positiveInt.default(1),
+        maxInFlight: positiveInt.default(64),
+        retry: z
+          .strictObject({
+            initialMs: positiveInt.default(500),
+            maxMs: positiveInt.default(60_000),
+          })
+          .prefault({}),
+        /** On SIGTERM, how long to wait for in-flight deliveries before closing. */
+        shutdownGraceMs: nonNegativeInt.default(10_000),
+      })
+      .prefault({}),
+    defaultSink: sinkSchema.prefault({ type: 'stdout' }),
+    tenants: z.record(tenantId, z.strictObject({ sink: sinkSchema })).default({}),
+    /** Re-read the config file's `tenants` this often; 0 disables (LOGDRIVER_CONFIG_REFRESH_INTERVAL). */
+    configRefreshIntervalMs: nonNegativeInt.default(0),
+    log: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+    stats: z
+      .strictObject({
+        /** Write one CSV row of service stats per interval to this file (off when unset). */
+        file: z.string().min(1).optional(),
+        intervalMs: positiveInt.default(1000),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (c.delivery.retry.initialMs > c.delivery.retry.maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['delivery', 'retry', 'initialMs'],
+        message: 'must not exceed delivery.retry.maxMs',
+      });
+    }
+    if (!c.ingest.zmq.enabled && !c.ingest.http.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingest'],
+        message: 'at least one of ingest.zmq and ingest.http must be enabled',
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type SinkConfig = z.output<typeof sinkSchema>;
+export type HttpSinkConfig = Extract<SinkConfig, { type: 'http' }>;

@@ -1,0 +1,28 @@
+// Typed errors with stable codes: callers classify by `code`, never by message text.
+
+export const ErrorCodes = {
+  CONFIG_INVALID: 'LOGDRIVER_ERR_CONFIG_INVALID',
+  CONFIG_SECRET_MISSING: 'LOGDRIVER_ERR_CONFIG_SECRET_MISSING',
+  CONFIG_READ: 'LOGDRIVER_ERR_CONFIG_READ',
+  EVENT_INVALID: 'LOGDRIVER_ERR_EVENT_INVALID',
+  EVENT_TOO_LARGE: 'LOGDRIVER_ERR_EVENT_TOO_LARGE',
+  BUFFER_FULL: 'LOGDRIVER_ERR_BUFFER_FULL',
+  BUFFER_CLOSED: 'LOGDRIVER_ERR_BUFFER_CLOSED',
+  BUFFER_SCHEMA: 'LOGDRIVER_ERR_BUFFER_SCHEMA',
+  SINK_CONFIG: 'LOGDRIVER_ERR_SINK_CONFIG',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class LogdriverError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LogdriverError';
+    this.code = code;
+  }
+}
+
+export function isLogdriverError(err: unknown, code?: ErrorCode): err is LogdriverError {
+  return err instanceof LogdriverError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,218 @@
+// One function per observable event: each updates the metrics and logs once. Metric names follow
+// logdriver_<component>_<name>_<unit>; no tenant labels, so series stay bounded whatever producers send.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LogThrottle, type Logger } from './logger.js';
+
+export type IngestSource = 'zmq' | 'http';
+
+/** Plain running totals, read by the stats sampler every interval (cheaper than the registry). */
+export interface Totals {
+  received: number;
+  rejected: number;
+  dropped: number;
+  committed: number;
+  committedBytes: number;
+  delivered: number;
+  deleted: number;
+  retried: number;
+  deadLettered: number;
+  commits: number;
+  checkpoints: number;
+}
+
+export class Telemetry {
+  readonly registry = new Registry();
+  readonly totals: Totals = {
+    received: 0,
+    rejected: 0,
+    dropped: 0,
+    committed: 0,
+    committedBytes: 0,
+    delivered: 0,
+    deleted: 0,
+    retried: 0,
+    deadLettered: 0,
+    commits: 0,
+    checkpoints: 0,
+  };
+  readonly log: Logger;
+  readonly #throttle = new LogThrottle();
+
+  readonly #received: Counter<'source'>;
+  readonly #rejected: Counter<'source' | 'reason'>;
+  readonly #dropped: Counter<'source'>;
+  readonly #committed: Counter;
+  readonly #commitSeconds: Histogram;
+  readonly #delivered: Counter;
+  readonly #batches: Counter<'outcome'>;
+  readonly #deliverSeconds: Histogram;
+  readonly #retried: Counter;
+  readonly #deadLettered: Counter;
+  readonly #checkpoints: Counter;
+  readonly #blocked: Gauge<'source'>;
+
+  constructor(log: Logger, opts: { defaultMetrics?: boolean } = {}) {
+    this.log = log;
+    const r = [this.registry];
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'logdriver_' });
+    this.#received = new Counter({
+      name: 'logdriver_ingest_received_events_total',
+      help: 'Events accepted by ingest (valid, before commit).',
+      labelNames: ['source'],
+      registers: r,
+    });
+    this.#rejected = new Counter({
+      name: 'logdriver_ingest_rejected_events_total',
+      help: 'Events refused by ingest, by reason.',
+      labelNames: ['source', 'reason'],
+      registers: r,
+    });
+    this.#dropped = new Counter({
+      name: 'logdriver_ingest_dropped_events_total',
+      help: 'Valid events dropped because the buffer was full (whenFull: drop_newest).',
+      labelNames: ['source'],
+      registers: r,
+    });
+    this.#committed = new Counter({
+      name: 'logdriver_buffer_committed_events_total',
+      help: 'Events made durable in the buffer.',
+      registers: r,
+    });
+    this.#commitSeconds = new Histogram({
+      name: 'logdriver_buffer_commit_duration_seconds',
+      help: 'Group-commit transaction time, fsync included.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: r,
+    });
+    this.#delivered = new Counter({
+      name: 'logdriver_delivery_delivered_events_total',
+      help: 'Events acknowledged by their sink and deleted.',
+      registers: r,
+    });
+    this.#batches = new Counter({
+      name: 'logdriver_delivery_batches_total',
+      help: 'Batches sent, by outcome.',
+      labelNames: ['outcome'],
+      registers: r,
+    });
+    this.#deliverSeconds = new Histogram({
+      name: 'logdriver_delivery_send_duration_seconds',
+      help: 'Time a sink took to answer a batch.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: r,
+    });
+    this.#retried = new Counter({
+      name: 'logdriver_delivery_retried_events_total',
+      help: 'Events scheduled for another attempt.',
+      registers: r,
+    });
+    this.#deadLettered = new Counter({
+      name: 'logdriver_delivery_dead_lettered_events_total',
+      help: 'Events moved to the dead-letter table.',
+      registers: r,
+    });
+    this.#checkpoints = new Counter({
+      name: 'logdriver_buffer_checkpoints_total',
+      help: 'Deliberate WAL checkpoints run.',
+      registers: r,
+    });
+    this.#blocked = new Gauge({
+      name: 'logdriver_ingest_blocked',
+      help: '1 while ingest is pushing back because the buffer is full.',
+      labelNames: ['source'],
+      registers: r,
+    });
+  }
+
+  /** Registers a gauge computed at scrape time (buffer size, backlog…). */
+  gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  eventsReceived(source: IngestSource, n: number): void {
+    this.totals.received += n;
+    this.#received.inc({ source }, n);
+  }
+
+  /** A refused event or request: counted by reason, logged without flooding. */
+  eventRejected(source: IngestSource, reason: string, detail: string, n = 1): void {
+    this.totals.rejected += n;
+    this.#rejected.inc({ source, reason }, n);
+    const { log, suppressed } = this.#throttle.admit(`${source}:${reason}`);
+    if (suppressed > 0) this.log.warn({ source, reason, suppressed }, 'suppressed repeated rejections');
+    if (log) this.log.warn({ source, reason, detail: detail.slice(0, 200) }, 'event rejected');
+  }
+
+  eventsDropped(source: IngestSource, n: number): void {
+    this.totals.dropped += n;
+    this.#dropped.inc({ source }, n);
+    const { log, suppressed } = this.#throttle.admit(`drop:${source}`);
+    if (log) this.log.warn({ source, events: n, suppressed }, 'buffer full: dropped newest events');
+  }
+
+  ingestBlocked(source: IngestSource, blocked: boolean): void {
+    this.#blocked.set({ source }, blocked ? 1 : 0);
+    this.log.warn(
+      { source },
+      blocked ? 'buffer full: ingest pushing back' : 'buffer below cap: ingest resumed',
+    );
+  }
+
+  eventsCommitted(n: number, bytes: number, seconds: number): void {
+    this.totals.committed += n;
+    this.totals.committedBytes += bytes;
+    this.totals.commits++;
+    this.#committed.inc(n);
+    this.#commitSeconds.observe(seconds);
+  }
+
+  commitFailed(err: unknown, events: number): void {
+    this.log.error({ err, events }, 'buffer commit failed; the events were not acknowledged');
+  }
+
+  checkpointRun(walBytesBefore: number, seconds: number): void {
+    this.totals.checkpoints++;
+    this.#checkpoints.inc();
+    this.log.debug({ walBytesBefore, seconds }, 'wal checkpoint');
+  }
+
+  batchDelivered(tenant: string, n: number, seconds: number): void {
+    this.totals.delivered += n;
+    this.totals.deleted += n;
+    this.#delivered.inc(n);
+    this.#batches.inc({ outcome: 'delivered' });
+    this.#deliverSeconds.observe(seconds);
+    this.log.debug({ tenant, events: n, seconds }, 'batch delivered');
+  }
+
+  batchRetried(tenant: string, n: number, reason: string, delayMs: number, attempt: number): void {
+    this.totals.retried += n;
+    this.#retried.inc(n);
+    this.#batches.inc({ outcome: 'retry' });
+    const { log, suppressed } = this.#throttle.admit(`retry:${tenant}`);
+    if (log)
+      this.log.warn({ tenant, events: n, reason, delayMs, attempt, suppressed }, 'batch will be retried');
+  }
+
+  batchDeadLettered(tenant: string, n: number, reason: string, status: number | null): void {
+    this.totals.deadLettered += n;
+    this.#deadLettered.inc(n);
+    this.#batches.inc({ outcome: 'rejected' });
+    this.log.error({ tenant, events: n, reason, status }, 'events moved to the dead-letter table');
+  }
+
+  batchPartial(tenant: string, delivered: number, retried: number, rejected: number): void {
+    this.totals.delivered += delivered;
+    this.totals.deleted += delivered;
+    this.#delivered.inc(delivered);
+    this.#batches.inc({ outcome: 'partial' });
+    this.log.warn({ tenant, delivered, retried, rejected }, 'batch partially delivered');
+  }
+}
