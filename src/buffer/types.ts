@@ -28,7 +28,7 @@ export interface StoredEvent {
 export type CommitNotice = ReadonlyMap<string, { count: number; firstReceivedAt: number }>;
 
 export interface DeadLetter {
-  readonly seq: number;
+  readonly event: StoredEvent;
   readonly status: number | null;
   readonly reason: string;
 }
@@ -47,6 +47,8 @@ export interface BufferStats {
 export interface TenantBacklog {
   readonly tenant: string;
   readonly events: number;
+  readonly bytes: number;
+  /** Receive time of the tenant's oldest stored event. */
   readonly oldestReceivedAt: number;
 }
 
@@ -65,14 +67,17 @@ export interface EventBuffer {
   whenNotFull(): Promise<void>;
   /** Subscribes to commits; returns the unsubscribe function. */
   onCommit(listener: (notice: CommitNotice) => void): () => void;
-  /** Every tenant with stored events, with count and oldest receive time (used at start and by polls). */
+  /** Every tenant with stored events and its oldest receive time (used at start and by polls). */
   backlog(): Promise<TenantBacklog[]>;
   /** Up to `limit` events of one tenant with seq > afterSeq, in seq order, at most ~maxBytes in total (at least one). */
   read(tenant: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredEvent[]>;
-  /** Acknowledged: deletes the events in one transaction. */
-  ack(seqs: readonly number[]): Promise<void>;
+  /**
+   * Acknowledged: deletes the events. Deletes of concurrent calls share one transaction (and the commit
+   * of pending appends); resolves once committed. A crash before that only means a redelivery.
+   */
+  ack(events: readonly StoredEvent[]): Promise<void>;
   /** Retryable failure: bumps attempts and sets next_attempt_at for the events. */
-  retryLater(seqs: readonly number[], nextAttemptAt: number): Promise<void>;
+  retryLater(events: readonly StoredEvent[], nextAttemptAt: number): Promise<void>;
   /** Permanent failure: moves the events to the dead-letter table in one transaction. */
   deadLetter(letters: readonly DeadLetter[]): Promise<void>;
   stats(): BufferStats;

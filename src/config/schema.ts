@@ -121,7 +121,9 @@ export const configSchema = z
             maxMs: positiveInt.default(60_000),
           })
           .prefault({}),
-        /** On SIGTERM, how long to wait for in-flight deliveries before closing. */
+        /** Upper bound on one send, whatever the sink's own timeout (a guard against a stuck sink). */
+      sendTimeoutMs: positiveInt.default(120_000),
+      /** On SIGTERM, how long to wait for in-flight deliveries before closing. */
         shutdownGraceMs: nonNegativeInt.default(10_000),
       })
       .prefault({}),

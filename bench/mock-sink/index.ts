@@ -1,0 +1,19 @@
+// Public surface of the mock sink: the server, its options and the bookkeeping pieces the tests exercise.
+export { startMockSink, type MockSink, type MockSinkReport } from './server.js';
+export {
+  DEFAULT_OPTIONS,
+  MockSinkError,
+  loopbackAddress,
+  redactOptions,
+  resolveOptions,
+  type Latency,
+  type MockSinkErrorCode,
+  type MockSinkOptions,
+  type Outage,
+  type SinkMode,
+} from './options.js';
+export { Ledger, parseEventId, type Envelope, type LedgerTotals, type TenantCounts } from './ledger.js';
+export { LatencyHistogram, bucketIndex, bucketLowerBound, rankOf, type LatencySummary } from './histogram.js';
+export { SeqSet } from './seq-set.js';
+export { decodeBody, parseEnvelopes, type BodyResult } from './body.js';
+export { seededRandom } from './random.js';

@@ -1,0 +1,147 @@
+// Wires the parts: open buffer -> build sinks -> start dispatcher -> start ingest -> admin. Stops in reverse.
+import type { Writable } from 'node:stream';
+import { createAdminServer, type AdminServer } from './admin/index.js';
+import { SqliteBuffer } from './buffer/index.js';
+import type { Config } from './config/index.js';
+import { Dispatcher, Router } from './delivery/index.js';
+import { createHttpIngest, ZmqIngest, type HttpIngest } from './ingest/index.js';
+import { createSink } from './sinks/index.js';
+import { ConfigWatcher } from './config-watcher.js';
+import type { Logger } from './telemetry/logger.js';
+import { StatsSampler } from './telemetry/stats.js';
+import { Telemetry } from './telemetry/telemetry.js';
+
+export interface ServiceOptions {
+  readonly log: Logger;
+  /** Where stdout sinks write (tests capture it). */
+  readonly stdout?: Writable;
+  /** The config file, re-read for tenants when configRefreshIntervalMs > 0. */
+  readonly configFile?: string;
+}
+
+export interface Endpoints {
+  zmq?: string;
+  http?: { host: string; port: number };
+  admin?: { host: string; port: number };
+}
+
+export interface Service {
+  readonly config: Config;
+  readonly buffer: SqliteBuffer;
+  readonly telemetry: Telemetry;
+  readonly endpoints: Endpoints;
+  /** Stops ingest, commits what was received, waits (bounded) for deliveries, closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, opts: ServiceOptions): Promise<Service> {
+  const telemetry = new Telemetry(opts.log);
+  const buffer = new SqliteBuffer({ ...config.buffer, dataDir: config.dataDir, telemetry });
+  const router = new Router(config, (c) => createSink(c, { stdout: opts.stdout }));
+  const d = config.delivery;
+  const dispatcher = new Dispatcher({
+    buffer,
+    router,
+    telemetry,
+    maxInFlight: d.maxInFlight,
+    pollIntervalMs: config.buffer.pollIntervalMs,
+    lane: {
+      batchSize: d.batchSize,
+      maxBatchAgeMs: d.maxBatchAgeMs,
+      maxBatchBytes: d.maxBatchBytes,
+      maxInFlightPerTenant: d.maxInFlightPerTenant,
+      retry: d.retry,
+      sendTimeoutMs: d.sendTimeoutMs,
+    },
+  });
+  registerGauges(telemetry, buffer, dispatcher);
+  await dispatcher.start();
+
+  const endpoints: Endpoints = {};
+  let zmq: ZmqIngest | undefined;
+  let http: HttpIngest | undefined;
+  let admin: AdminServer | undefined;
+  let accepting = false;
+  const stats = config.stats.file
+    ? new StatsSampler({ file: config.stats.file, intervalMs: config.stats.intervalMs, telemetry, buffer, dispatcher })
+    : undefined;
+  const watcher =
+    opts.configFile && config.configRefreshIntervalMs > 0
+      ? new ConfigWatcher(opts.configFile, config.configRefreshIntervalMs, router, opts.log)
+      : undefined;
+  try {
+    if (config.ingest.zmq.enabled) {
+      zmq = new ZmqIngest({
+        ...config.ingest.zmq,
+        maxEventBytes: config.ingest.maxEventBytes,
+        channelCapacity: config.ingest.channelCapacity,
+        whenFull: config.buffer.whenFull,
+        buffer,
+        telemetry,
+      });
+      endpoints.zmq = await zmq.start();
+    }
+    if (config.ingest.http.enabled) {
+      http = createHttpIngest({
+        ...config.ingest.http,
+        maxEventBytes: config.ingest.maxEventBytes,
+        buffer,
+        telemetry,
+        log: opts.log,
+      });
+      endpoints.http = await http.start();
+    }
+    accepting = true;
+    if (config.admin.enabled) {
+      admin = createAdminServer({
+        listen: config.admin.listen,
+        registry: telemetry.registry,
+        readiness: () => (accepting ? [] : ['ingest is not accepting events']),
+      });
+      endpoints.admin = await admin.start();
+    }
+  } catch (err) {
+    await Promise.allSettled([zmq?.close(), http?.close(), admin?.close()]);
+    await dispatcher.close(0);
+    await router.close();
+    await buffer.close();
+    throw err;
+  }
+  stats?.start();
+  watcher?.start();
+  opts.log.info({ endpoints, dataDir: config.dataDir, bufferId: buffer.bufferId, stored: buffer.stats().events }, 'logdriver started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    accepting = false;
+    watcher?.close();
+    opts.log.info('stopping: ingest closed, committing what was received');
+    http?.pause();
+    await Promise.allSettled([zmq?.close(), http?.close()]);
+    await dispatcher.close(d.shutdownGraceMs);
+    await router.close();
+    await stats?.close();
+    const left = buffer.stats().events;
+    await buffer.close();
+    await admin?.close();
+    opts.log.info({ stored: left }, 'logdriver stopped; stored events will be delivered on the next start');
+  };
+  return {
+    config,
+    buffer,
+    telemetry,
+    endpoints,
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+function registerGauges(t: Telemetry, buffer: SqliteBuffer, dispatcher: Dispatcher): void {
+  t.gauge('logdriver_buffer_events', 'Events stored and not yet acknowledged.', () => buffer.stats().events);
+  t.gauge('logdriver_buffer_bytes', 'Bytes stored events count against buffer.maxBytes.', () => buffer.stats().bytes);
+  t.gauge('logdriver_buffer_file_bytes', 'Size of the database file.', () => buffer.stats().fileBytes);
+  t.gauge('logdriver_buffer_wal_bytes', 'Size of the write-ahead log.', () => buffer.stats().walBytes);
+  t.gauge('logdriver_buffer_dead_letters', 'Events in the dead-letter table.', () => buffer.stats().deadLetters);
+  t.gauge('logdriver_buffer_full', '1 while the buffer is at buffer.maxBytes.', () => (buffer.isFull() ? 1 : 0));
+  t.gauge('logdriver_delivery_lanes', 'Tenants with a delivery lane.', () => dispatcher.lanes);
+  t.gauge('logdriver_delivery_sending_batches', 'Batches being sent now.', () => dispatcher.sending);
+}

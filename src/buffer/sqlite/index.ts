@@ -1,0 +1,3 @@
+// The SQLite buffer backend.
+export { SqliteBuffer, DB_FILE, type SqliteBufferOptions } from './store.js';
+export { SCHEMA_VERSION } from './migrations.js';

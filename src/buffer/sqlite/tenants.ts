@@ -1,0 +1,88 @@
+// Tenant name <-> small integer id and each tenant's backlog, cached in memory. New names and count
+// changes are written inside the caller's transaction and only kept in memory once it commits.
+import type { Statements } from './statements.js';
+
+export interface TenantCounts {
+  events: number;
+  bytes: number;
+}
+
+export class TenantIds {
+  readonly #st: Statements;
+  readonly #ids = new Map<string, number>();
+  readonly #counts = new Map<string, TenantCounts>();
+  /** Names inserted by the transaction in progress: dropped again if it rolls back. */
+  #uncommitted: string[] = [];
+  /** Count changes of the transaction in progress. */
+  #delta = new Map<string, TenantCounts>();
+
+  constructor(st: Statements) {
+    this.#st = st;
+    for (const { tid, name, events, bytes } of st.tenants.all()) {
+      this.#ids.set(name, tid);
+      this.#counts.set(name, { events, bytes });
+    }
+  }
+
+  find(name: string): number | undefined {
+    return this.#ids.get(name);
+  }
+
+  /** The tenant's id, inserting it when new. Call only inside a write transaction. */
+  idOf(name: string): number {
+    let tid = this.#ids.get(name);
+    if (tid === undefined) {
+      tid = Number(this.#st.addTenant.run(name).lastInsertRowid);
+      this.#ids.set(name, tid);
+      this.#uncommitted.push(name);
+    }
+    return tid;
+  }
+
+  /** Records a change of a tenant's backlog in the transaction in progress. */
+  add(name: string, events: number, bytes: number): void {
+    const d = this.#delta.get(name);
+    if (d) {
+      d.events += events;
+      d.bytes += bytes;
+    } else this.#delta.set(name, { events, bytes });
+  }
+
+  /** Writes the recorded changes; call last inside the transaction. */
+  writeDelta(): void {
+    for (const [name, d] of this.#delta) this.#st.addTenantTotals.run(d.events, d.bytes, this.#ids.get(name)!);
+  }
+
+  commit(): void {
+    for (const [name, d] of this.#delta) {
+      const c = this.#counts.get(name);
+      if (c) {
+        c.events += d.events;
+        c.bytes += d.bytes;
+      } else this.#counts.set(name, { ...d });
+    }
+    this.#delta = new Map();
+    this.#uncommitted = [];
+  }
+
+  rollback(): void {
+    for (const name of this.#uncommitted) this.#ids.delete(name);
+    this.#uncommitted = [];
+    this.#delta = new Map();
+  }
+
+  all(): { tid: number; name: string }[] {
+    return [...this.#ids].map(([name, tid]) => ({ tid, name }));
+  }
+
+  /** Tenants with stored events, largest backlog first. */
+  backlog(): { tenant: string; events: number; bytes: number }[] {
+    const out: { tenant: string; events: number; bytes: number }[] = [];
+    for (const [tenant, c] of this.#counts) if (c.events > 0) out.push({ tenant, ...c });
+    return out.sort((a, b) => b.events - a.events);
+  }
+
+  countOf(name: string): number {
+    return this.#counts.get(name)?.events ?? 0;
+  }
+}

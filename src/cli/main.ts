@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The `logdriver` binary: parses the command line and dispatches to one subcommand per file.
+import { Command } from 'commander';
+import { genCommand } from './gen.js';
+import { mockSinkCommand } from './mock-sink.js';
+import { runCommand } from './run.js';
+import { sendCommand } from './send.js';
+
+const program = new Command('logdriver')
+  .description('durable, multi-tenant forwarder of security events')
+  .version('0.1.0')
+  .addCommand(runCommand())
+  .addCommand(sendCommand())
+  .addCommand(genCommand())
+  .addCommand(mockSinkCommand());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,25 @@
+// The config folder's public surface: schema and types, loading, env overrides, errors, secrets and unit parsers.
+export { configSchema, sinkSchema, type Config, type SinkConfig, type HttpSinkConfig } from './schema.js';
+export { Secret } from './secret.js';
+export { parseByteSize, parseListen, type ListenAddress } from './units.js';
+export {
+  ENV_OVERRIDES,
+  ENV_PREFIX,
+  applyEnvOverrides,
+  interpolateEnv,
+  parseEnvValue,
+  systematicEnvName,
+  unknownEnvVars,
+  type AppliedOverride,
+  type EnvKind,
+  type EnvOverride,
+} from './env.js';
+export { ConfigError, describeConfigError, formatKeyPath, type ConfigProblem } from './problems.js';
+export {
+  deepFreeze,
+  loadConfig,
+  loadConfigDetailed,
+  resolveConfig,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from './load.js';

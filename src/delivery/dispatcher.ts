@@ -1,0 +1,100 @@
+// The dispatcher: one lane per tenant, fed by commit notices, a start-up scan and a periodic poll.
+import type { EventBuffer } from '../buffer/types.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { Lane, type LaneSettings } from './lane.js';
+import { Limiter } from './limiter.js';
+import type { Router } from './router.js';
+
+export interface DispatcherOptions {
+  readonly buffer: EventBuffer;
+  readonly router: Router;
+  readonly telemetry: Telemetry;
+  readonly lane: LaneSettings;
+  readonly maxInFlight: number;
+  /** How often idle lanes look for rows they were not told about (LOGDRIVER_BUFFER_POLL_INTERVAL). */
+  readonly pollIntervalMs: number;
+  readonly random?: () => number;
+}
+
+export class Dispatcher {
+  readonly #o: DispatcherOptions;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #limiter: Limiter;
+  readonly #abort = new AbortController();
+  #unsubscribe: (() => void) | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #polling = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+    this.#limiter = new Limiter(options.maxInFlight);
+  }
+
+  /** Delivers everything already stored (crash recovery), then follows new commits. */
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#o.buffer.onCommit((notice) => {
+      for (const [tenant, { count, firstReceivedAt }] of notice) this.#lane(tenant).hint(count, firstReceivedAt);
+    });
+    await this.#scan();
+    this.#poll = setInterval(() => void this.#scan(), this.#o.pollIntervalMs);
+    this.#poll.unref();
+  }
+
+  /** Finds stored events that idle lanes do not know about: at start, and as a periodic safety net. */
+  async #scan(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      for (const { tenant, oldestReceivedAt } of await this.#o.buffer.backlog()) {
+        const lane = this.#lane(tenant);
+        // An idle lane's cursor is past everything it sent, so a hint of 1 only costs one read.
+        if (lane.idle) lane.hint(this.#o.lane.batchSize, oldestReceivedAt);
+      }
+    } catch (err) {
+      this.#o.telemetry.log.error({ err }, 'scanning the buffer for undelivered events failed');
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #lane(tenant: string): Lane {
+    let lane = this.#lanes.get(tenant);
+    if (!lane) {
+      lane = new Lane(tenant, this.#o.lane, {
+        buffer: this.#o.buffer,
+        sinkFor: (t) => this.#o.router.sinkFor(t),
+        limiter: this.#limiter,
+        telemetry: this.#o.telemetry,
+        random: this.#o.random ?? Math.random,
+        stopSignal: this.#abort.signal,
+      });
+      this.#lanes.set(tenant, lane);
+    }
+    return lane;
+  }
+
+  get lanes(): number {
+    return this.#lanes.size;
+  }
+
+  /** Batches being sent right now, over all lanes. */
+  get sending(): number {
+    return this.#limiter.inUse;
+  }
+
+  /**
+   * Stops starting batches and waits up to `graceMs` for those in flight; then aborts the rest, whose
+   * rows stay in the buffer for the next start.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.#unsubscribe?.();
+    if (this.#poll) clearInterval(this.#poll);
+    const stopped = Promise.allSettled([...this.#lanes.values()].map((l) => l.stop()));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([stopped, grace]);
+    clearTimeout(timer);
+    this.#abort.abort();
+    await stopped;
+  }
+}

@@ -1,0 +1,225 @@
+// HTTP ingest: POST /v1/events takes one object, an array or NDJSON; 2xx only once every event is committed.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { EventBuffer, IncomingEvent } from '../buffer/types.js';
+import type { Secret } from '../config/secret.js';
+import { ErrorCodes, isLogdriverError } from '../errors.js';
+import { LogThrottle, type Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { parseBody } from './body.js';
+
+export const EVENTS_PATH = '/v1/events';
+
+export interface HttpIngestOptions {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  readonly token?: Secret;
+  /** Cap on the request body as received and, for gzip, after decompression. */
+  readonly maxBodyBytes: number;
+  readonly maxEventBytes: number;
+  readonly buffer: Pick<EventBuffer, 'append' | 'isFull'>;
+  readonly telemetry: Telemetry;
+  readonly log?: Logger;
+  /** A request (headers and body) must arrive within this time; guards against slow clients. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface HttpIngest {
+  /** Listens; resolves with the bound address (useful with port 0). */
+  start(): Promise<{ host: string; port: number }>;
+  /** Stop accepting: new requests get 503; requests already past the gate still finish. */
+  pause(): void;
+  /** Pauses, then closes the server once in-flight requests have been answered. Idempotent. */
+  close(): Promise<void>;
+  readonly accepting: boolean;
+  /** The fastify instance, for `inject()` in tests. */
+  readonly app: FastifyInstance;
+}
+
+const gunzipAsync = promisify(gunzip);
+const EMPTY = Buffer.alloc(0);
+const RETRY_AFTER = { 'retry-after': '1' };
+
+type Encoding = 'identity' | 'gzip';
+
+function encodingOf(header: string | undefined): Encoding | undefined {
+  const value = (header ?? '').trim().toLowerCase();
+  if (value === '' || value === 'identity') return 'identity';
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  return undefined;
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
+  const { buffer, telemetry, maxBodyBytes, maxEventBytes } = opts;
+  const log = opts.log ?? telemetry.log;
+  const errorThrottle = new LogThrottle();
+  // Digests have equal length whatever the client sends, so timingSafeEqual leaks neither value nor length.
+  const expectedToken = opts.token ? sha256(opts.token.reveal()) : undefined;
+  let paused = false;
+  let blocked = false;
+  let closing: Promise<void> | undefined;
+
+  const app = fastify({
+    logger: false,
+    bodyLimit: maxBodyBytes,
+    requestTimeout: opts.requestTimeoutMs ?? 60_000,
+  });
+
+  // Every content type, JSON included, arrives as raw bytes: parseBody decides the shape, and NDJSON
+  // sent as application/json must not be refused by fastify's own JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  function refuse(
+    reply: FastifyReply,
+    status: number,
+    reason: string,
+    message: string,
+    events = 1,
+    headers: Record<string, string> = {},
+  ): FastifyReply {
+    telemetry.eventRejected('http', reason, message, events);
+    return reply.code(status).headers(headers).send({ error: reason, message });
+  }
+
+  function setBlocked(now: boolean): void {
+    if (now === blocked) return;
+    blocked = now;
+    telemetry.ingestBlocked('http', now);
+  }
+
+  /** Why new events cannot be taken right now, if they cannot. */
+  function unavailable(): { reason: string; message: string } | undefined {
+    if (paused) return { reason: 'shutting_down', message: 'the service is shutting down; retry later' };
+    if (buffer.isFull()) {
+      setBlocked(true);
+      return { reason: 'buffer_full', message: 'the buffer is full; retry later' };
+    }
+    return undefined;
+  }
+
+  function authorized(header: string | undefined): boolean {
+    if (expectedToken === undefined) return true;
+    if (header === undefined) return false;
+    const space = header.indexOf(' ');
+    if (space === -1 || header.slice(0, space).toLowerCase() !== 'bearer') return false;
+    return timingSafeEqual(sha256(header.slice(space + 1).trim()), expectedToken);
+  }
+
+  // Runs before the body is read, so refused requests cost no body buffering.
+  async function gate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!authorized(req.headers.authorization)) {
+      const msg = 'a valid bearer token is required';
+      await refuse(reply, 401, 'unauthorized', msg, 1, { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encodingOf(encoding) === undefined) {
+      const msg = `content-encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`;
+      await refuse(reply, 415, 'unsupported_encoding', msg);
+      return;
+    }
+    const busy = unavailable();
+    if (busy) await refuse(reply, 503, busy.reason, busy.message, 1, RETRY_AFTER);
+  }
+
+  async function ingest(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    let body = Buffer.isBuffer(req.body) ? req.body : EMPTY;
+    if (encodingOf(req.headers['content-encoding']) === 'gzip' && body.length > 0) {
+      try {
+        // The cap bounds memory against a gzip bomb: decompression stops past maxBodyBytes.
+        body = await gunzipAsync(body, { maxOutputLength: maxBodyBytes });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+          const msg = `decompressed body exceeds the limit of ${maxBodyBytes} bytes`;
+          return refuse(reply, 413, 'too_large', msg);
+        }
+        return refuse(reply, 400, 'malformed_gzip', `body is not valid gzip: ${(err as Error).message}`);
+      }
+    }
+    const parsed = parseBody(body, maxEventBytes);
+    if (!parsed.ok) return refuse(reply, parsed.status, parsed.reason, parsed.detail);
+    const n = parsed.events.length;
+    if (n === 0) return reply.code(200).send({ accepted: 0 });
+    // Checked again: reading a large body takes time, and the buffer may have filled meanwhile.
+    const busy = unavailable();
+    if (busy) return refuse(reply, 503, busy.reason, busy.message, n, RETRY_AFTER);
+
+    const receivedAt = Date.now();
+    const events: IncomingEvent[] = parsed.events.map((e) => ({
+      tenant: e.tenant,
+      payload: e.payload,
+      receivedAt,
+    }));
+    telemetry.eventsReceived('http', n);
+    try {
+      // Resolves only after the commit is durable; this is what makes the 200 a promise to the producer.
+      await buffer.append(events);
+    } catch (err) {
+      let reason = 'buffer_error';
+      if (isLogdriverError(err, ErrorCodes.BUFFER_FULL)) {
+        reason = 'buffer_full';
+        setBlocked(true);
+      } else if (isLogdriverError(err, ErrorCodes.BUFFER_CLOSED)) {
+        reason = 'shutting_down';
+      } else {
+        const { log: now, suppressed } = errorThrottle.admit('append');
+        if (now) log.error({ err, events: n, suppressed }, 'http ingest: buffer append failed');
+      }
+      return refuse(reply, 503, reason, 'events were not stored; retry later', n, RETRY_AFTER);
+    }
+    setBlocked(false);
+    return reply.code(200).send({ accepted: n });
+  }
+
+  app.route({ method: 'POST', url: EVENTS_PATH, onRequest: gate, handler: ingest });
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: EVENTS_PATH,
+    handler: (req, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'POST')
+        .send({ error: 'method_not_allowed', message: `${req.method} is not allowed; use POST` }),
+  });
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no such endpoint; POST events to ${EVENTS_PATH}` }),
+  );
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _req, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return refuse(reply, 413, 'too_large', `request body exceeds the limit of ${maxBodyBytes} bytes`);
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return refuse(reply, status, 'bad_request', err.message);
+    const { log: now, suppressed } = errorThrottle.admit('internal');
+    if (now) log.error({ err, suppressed }, 'http ingest: request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error; the events were not stored' });
+  });
+
+  return {
+    app,
+    get accepting() {
+      return !paused;
+    },
+    async start() {
+      await app.listen({ host: opts.listen.host, port: opts.listen.port });
+      const addr = app.server.address() as AddressInfo;
+      return { host: addr.address, port: addr.port };
+    },
+    pause() {
+      paused = true;
+    },
+    close() {
+      paused = true;
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// ZeroMQ ingest: a PULL socket, one event per frame. Backpressure by not reading: ZeroMQ's high-water
+// mark then blocks the producers' PUSH sockets.
+import { Pull } from 'zeromq';
+import type { EventBuffer, IncomingEvent } from '../buffer/types.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { validateEvent } from './validate.js';
+
+export interface ZmqIngestOptions {
+  readonly endpoint: string;
+  readonly mode: 'bind' | 'connect';
+  readonly highWaterMark: number;
+  readonly maxEventBytes: number;
+  /** Events appended but not yet committed; past it the loop waits for the commit. */
+  readonly channelCapacity: number;
+  readonly whenFull: 'block' | 'drop_newest';
+  readonly buffer: Pick<EventBuffer, 'append' | 'isFull' | 'whenNotFull'>;
+  readonly telemetry: Telemetry;
+}
+
+/**
+ * receive() wakes up this often when idle, so stop() can end the loop without closing the socket first
+ * (closing would discard what ZeroMQ already queued): after stop, the first timeout means drained.
+ */
+const RECEIVE_TIMEOUT_MS = 200;
+
+export class ZmqIngest {
+  readonly #o: ZmqIngestOptions;
+  readonly #sock: Pull;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #wakeOnStop: () => void = () => undefined;
+  readonly #stopped = new Promise<void>((resolve) => (this.#wakeOnStop = resolve));
+  #uncommitted = 0;
+  #endpoint: string | undefined;
+
+  constructor(options: ZmqIngestOptions) {
+    this.#o = options;
+    this.#sock = new Pull({ receiveHighWaterMark: options.highWaterMark, receiveTimeout: RECEIVE_TIMEOUT_MS, linger: 0 });
+  }
+
+  /** Binds or connects; returns the endpoint actually bound (tcp://127.0.0.1:* resolves to a port). */
+  async start(): Promise<string> {
+    if (this.#o.mode === 'bind') {
+      await this.#sock.bind(this.#o.endpoint);
+      this.#endpoint = this.#sock.lastEndpoint ?? this.#o.endpoint;
+    } else {
+      this.#sock.connect(this.#o.endpoint);
+      this.#endpoint = this.#o.endpoint;
+    }
+    this.#loop = this.#run();
+    return this.#endpoint;
+  }
+
+  get endpoint(): string | undefined {
+    return this.#endpoint;
+  }
+
+  async #run(): Promise<void> {
+    const { buffer, telemetry } = this.#o;
+    let last: Promise<void> = Promise.resolve();
+    for (;;) {
+      if (buffer.isFull() && this.#o.whenFull === 'block' && !this.#stopping) {
+        telemetry.ingestBlocked('zmq', true);
+        await Promise.race([buffer.whenNotFull(), this.#stopped]);
+        telemetry.ingestBlocked('zmq', false);
+        continue;
+      }
+      if (this.#uncommitted >= this.#o.channelCapacity) await last.catch(() => undefined);
+      let frames: Buffer[];
+      try {
+        frames = await this.#sock.receive();
+      } catch (err) {
+        if (this.#stopping || this.#sock.closed) return;
+        if ((err as { code?: string }).code === 'EAGAIN') continue; // idle timeout
+        telemetry.log.error({ err }, 'zeromq receive failed');
+        continue;
+      }
+      const events = this.#validate(frames);
+      if (events.length === 0) continue;
+      if (buffer.isFull()) {
+        // whenFull: drop_newest (block waited above; a stop in progress commits what it has).
+        if (this.#o.whenFull === 'drop_newest') {
+          telemetry.eventsDropped('zmq', events.length);
+          continue;
+        }
+      }
+      telemetry.eventsReceived('zmq', events.length);
+      const n = events.length;
+      this.#uncommitted += n;
+      last = buffer.append(events);
+      last.then(
+        () => (this.#uncommitted -= n),
+        () => (this.#uncommitted -= n),
+      );
+    }
+  }
+
+  #validate(frames: Buffer[]): IncomingEvent[] {
+    const events: IncomingEvent[] = [];
+    const now = Date.now();
+    for (const frame of frames) {
+      const v = validateEvent(frame, this.#o.maxEventBytes);
+      if (v.ok) events.push({ tenant: v.tenant, payload: frame, receivedAt: now });
+      else this.#o.telemetry.eventRejected('zmq', v.reason, v.detail);
+    }
+    return events;
+  }
+
+  /**
+   * Stops taking new messages: closes the endpoint, reads what ZeroMQ had already queued (it would be lost
+   * otherwise, PUSH has no acknowledgement), hands it to the buffer, then closes the socket.
+   */
+  async close(): Promise<void> {
+    if (this.#stopping) return this.#loop;
+    this.#stopping = true;
+    this.#wakeOnStop();
+    try {
+      if (this.#o.mode === 'bind' && this.#endpoint) await this.#sock.unbind(this.#endpoint);
+      else if (this.#endpoint) this.#sock.disconnect(this.#endpoint);
+    } catch {
+      // Already gone: nothing to unbind.
+    }
+    await this.#loop;
+    this.#sock.close();
+  }
+}

@@ -1,0 +1,135 @@
+// Turns a validated HttpSinkConfig into frozen request settings; secret header values stay wrapped in Secret.
+import { Secret } from '../../config/secret.js';
+import type { HttpSinkConfig } from '../../config/schema.js';
+import { ErrorCodes, LogdriverError } from '../../errors.js';
+
+export type HttpFormat = HttpSinkConfig['format'];
+
+/** A header as the sink sends it: names lower-case; secret values are revealed only by `renderHeaders`. */
+export interface HeaderSetting {
+  readonly name: string;
+  readonly value: string | Secret;
+}
+
+export interface HttpSinkSettings {
+  /** scheme://host:port — one connection pool per origin. */
+  readonly origin: string;
+  /** Path and query sent in the request line. */
+  readonly path: string;
+  /** The URL without credentials, for logs and reasons. */
+  readonly url: string;
+  readonly format: HttpFormat;
+  readonly gzip: boolean;
+  readonly timeoutMs: number;
+  readonly maxConnections: number;
+  readonly caFile: string | undefined;
+  readonly headers: readonly HeaderSetting[];
+}
+
+export const CONTENT_TYPES: Readonly<Record<HttpFormat, string>> = {
+  ndjson: 'application/x-ndjson',
+  json_array: 'application/json',
+};
+
+/** Headers the transport or the sink itself owns; setting them in config would corrupt the request. */
+const RESERVED = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'content-encoding',
+]);
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Header values must not smuggle a new header line; messages never quote the (possibly secret) value.
+const BAD_VALUE = /[\r\n\0]/;
+
+function configError(message: string): LogdriverError {
+  return new LogdriverError(ErrorCodes.SINK_CONFIG, `http sink: ${message}`);
+}
+
+function authorization(auth: NonNullable<HttpSinkConfig['auth']>): Secret {
+  if ('bearer' in auth) return new Secret(`Bearer ${auth.bearer.reveal()}`);
+  const { username, password } = auth.basic;
+  if (username.includes(':')) throw configError('auth.basic.username must not contain ":"');
+  const pair = Buffer.from(`${username}:${password.reveal()}`, 'utf8').toString('base64');
+  return new Secret(`Basic ${pair}`);
+}
+
+/** Validates what the schema cannot (URL credentials, reserved or malformed headers) and freezes the result. */
+export function resolveHttpSettings(cfg: HttpSinkConfig): HttpSinkSettings {
+  let url: URL;
+  try {
+    url = new URL(cfg.url);
+  } catch (err) {
+    throw new LogdriverError(ErrorCodes.SINK_CONFIG, 'http sink: url is not a valid URL', { cause: err });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError('url must be http or https');
+  // Credentials in a URL end up in logs; they belong in auth.basic, where they stay a Secret.
+  if (url.username !== '' || url.password !== '') {
+    throw configError('url must not contain credentials; use auth.basic');
+  }
+  url.hash = '';
+
+  const headers = new Map<string, HeaderSetting>();
+  for (const [rawName, value] of Object.entries(cfg.headers)) {
+    const name = rawName.toLowerCase();
+    if (!TOKEN.test(name)) throw configError(`headers: "${rawName}" is not a valid header name`);
+    if (RESERVED.has(name))
+      throw configError(`headers: "${rawName}" is set by the sink and cannot be configured`);
+    if (BAD_VALUE.test(value.reveal()))
+      throw configError(`headers: the value of "${rawName}" contains CR, LF or NUL`);
+    if (headers.has(name)) throw configError(`headers: "${rawName}" is given twice`);
+    headers.set(name, { name, value });
+  }
+  if (cfg.auth) {
+    if (headers.has('authorization'))
+      throw configError('set either auth or an Authorization header, not both');
+    const value = authorization(cfg.auth);
+    if (BAD_VALUE.test(value.reveal())) throw configError('auth: the credential contains CR, LF or NUL');
+    headers.set('authorization', { name: 'authorization', value });
+  }
+  // A configured Content-Type (e.g. with a charset) wins over the format's default.
+  if (!headers.has('content-type')) {
+    headers.set('content-type', { name: 'content-type', value: CONTENT_TYPES[cfg.format] });
+  }
+  if (cfg.gzip) headers.set('content-encoding', { name: 'content-encoding', value: 'gzip' });
+
+  return Object.freeze({
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    url: url.href,
+    format: cfg.format,
+    gzip: cfg.gzip,
+    timeoutMs: cfg.timeoutMs,
+    maxConnections: cfg.maxConnections,
+    caFile: cfg.tls.caFile,
+    headers: Object.freeze([...headers.values()].map((h) => Object.freeze(h))),
+  });
+}
+
+/** The request headers with secrets revealed: call once per request, never store or log the result. */
+export function renderHeaders(settings: HttpSinkSettings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of settings.headers) out[h.name] = typeof h.value === 'string' ? h.value : h.value.reveal();
+  return out;
+}
+
+/** The revealed secret header values, for scrubbing them out of text a server sent back. */
+export function secretValues(settings: HttpSinkSettings): string[] {
+  const out: string[] = [];
+  for (const h of settings.headers) {
+    if (typeof h.value === 'string') continue;
+    const v = h.value.reveal();
+    out.push(v);
+    // Also the bare credential after a scheme word ("Bearer xyz" -> "xyz"), which servers often echo alone.
+    const space = v.indexOf(' ');
+    if (space > 0 && space < v.length - 1) out.push(v.slice(space + 1));
+  }
+  return out.filter((v) => v.length > 0);
+}

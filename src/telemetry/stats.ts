@@ -1,0 +1,108 @@
+// Stats over time: one CSV row per interval with what moved (received, committed, delivered…), the
+// backlog, file sizes, memory and event-loop lag. The bench harness charts these files.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Totals, Telemetry } from './telemetry.js';
+
+export interface StatsSource {
+  stats(): { events: number; bytes: number; deadLetters: number; fileBytes: number; walBytes: number };
+  topTenants(n: number): { tenant: string; events: number; bytes: number }[];
+}
+
+export interface StatsOptions {
+  readonly file: string;
+  readonly intervalMs: number;
+  readonly telemetry: Telemetry;
+  readonly buffer: StatsSource;
+  readonly dispatcher: { readonly lanes: number; readonly sending: number };
+  /** How many of the largest tenant backlogs each row names. */
+  readonly topTenants?: number;
+}
+
+const COUNTERS = ['received', 'committed', 'delivered', 'deleted', 'retried', 'deadLettered', 'rejected', 'dropped'] as const;
+
+export const STATS_COLUMNS = [
+  'time_ms',
+  'elapsed_s',
+  ...COUNTERS.map((c) => `${c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)}_per_s`),
+  'backlog_events',
+  'backlog_bytes',
+  'dead_letters',
+  'db_bytes',
+  'wal_bytes',
+  'rss_bytes',
+  'heap_used_bytes',
+  'loop_lag_p99_ms',
+  'loop_lag_max_ms',
+  'lanes',
+  'sending_batches',
+  'top_tenants',
+] as const;
+
+export class StatsSampler {
+  readonly #o: StatsOptions;
+  readonly #out: WriteStream;
+  readonly #lag: IntervalHistogram;
+  #timer: NodeJS.Timeout | undefined;
+  #last: Totals;
+  #lastAt = 0;
+  readonly #startedAt = Date.now();
+
+  constructor(options: StatsOptions) {
+    this.#o = options;
+    this.#out = createWriteStream(options.file, { flags: 'w' });
+    this.#out.write(`${STATS_COLUMNS.join(',')}\n`);
+    this.#lag = monitorEventLoopDelay({ resolution: 10 });
+    this.#last = { ...options.telemetry.totals };
+  }
+
+  start(): void {
+    this.#lag.enable();
+    this.#lastAt = performance.now();
+    this.#timer = setInterval(() => this.sample(), this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Writes one row with the rates since the previous one. */
+  sample(): void {
+    const now = performance.now();
+    const seconds = Math.max((now - this.#lastAt) / 1000, 1e-3);
+    const totals = { ...this.#o.telemetry.totals };
+    const rates = COUNTERS.map((c) => Math.round((totals[c] - this.#last[c]) / seconds));
+    this.#last = totals;
+    this.#lastAt = now;
+    const b = this.#o.buffer.stats();
+    const mem = process.memoryUsage();
+    const top = this.#o.buffer
+      .topTenants(this.#o.topTenants ?? 5)
+      .map((t) => `${t.tenant}:${t.events}`)
+      .join(' ');
+    const row = [
+      Date.now(),
+      ((Date.now() - this.#startedAt) / 1000).toFixed(1),
+      ...rates,
+      b.events,
+      b.bytes,
+      b.deadLetters,
+      b.fileBytes,
+      b.walBytes,
+      mem.rss,
+      mem.heapUsed,
+      (this.#lag.percentile(99) / 1e6).toFixed(1),
+      (this.#lag.max / 1e6).toFixed(1),
+      this.#o.dispatcher.lanes,
+      this.#o.dispatcher.sending,
+      // Tenant names are free text: quote the cell as CSV requires.
+      `"${top.replace(/"/g, '""')}"`,
+    ];
+    this.#lag.reset();
+    this.#out.write(`${row.join(',')}\n`);
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.sample();
+    this.#lag.disable();
+    await new Promise<void>((resolve) => this.#out.end(resolve));
+  }
+}

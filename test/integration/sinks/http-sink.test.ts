@@ -1,0 +1,376 @@
+// HTTP sink conformance suite against real node:http / node:https fake servers on 127.0.0.1 (port 0).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { getEventListeners } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sinkSchema, type HttpSinkConfig } from '../../../src/config/schema.js';
+import { HttpSink } from '../../../src/sinks/http/sink.js';
+import type { SinkEvent, SinkOutcome } from '../../../src/sinks/types.js';
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  /** The body as decoded by the server (gunzipped when Content-Encoding: gzip). */
+  body: Buffer;
+}
+
+type Handler = (req: Received, res: ServerResponse) => void;
+
+interface FakeServer {
+  url: string;
+  received: Received[];
+  connections: () => number;
+  close: () => Promise<void>;
+}
+
+const servers: FakeServer[] = [];
+const sinks: HttpSink[] = [];
+
+async function listen(server: Server, handler: Handler, scheme: 'http' | 'https'): Promise<FakeServer> {
+  const received: Received[] = [];
+  let connections = 0;
+  server.on(scheme === 'https' ? 'secureConnection' : 'connection', () => connections++);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      received.push(r);
+      handler(r, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const fake: FakeServer = {
+    url: `${scheme}://127.0.0.1:${port}/ingest?src=test`,
+    received,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  servers.push(fake);
+  return fake;
+}
+
+function fakeServer(handler: Handler): Promise<FakeServer> {
+  return listen(createHttpServer(), handler, 'http');
+}
+
+function reply(status: number, body = '', headers: Record<string, string> = {}): Handler {
+  return (_req, res) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+}
+
+function sinkFor(url: string, extra: Record<string, unknown> = {}): HttpSink {
+  const cfg = sinkSchema.parse({ type: 'http', url, ...extra }) as HttpSinkConfig;
+  const sink = new HttpSink(cfg);
+  sinks.push(sink);
+  return sink;
+}
+
+function batch(n: number, tenant = 'acme'): SinkEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `evt-${i}`,
+    tenant,
+    receivedAt: 1764000000000 + i,
+    payload: Buffer.from(
+      i % 2 === 0
+        ? JSON.stringify({ tenantId: tenant, iclFields: { event: 'DATA_DECRYPT', objectId: `doc-${i}` } })
+        : JSON.stringify({ tenantId: tenant, n: i, text: 'line\nbreak "quoted"' }, null, 2),
+    ),
+  }));
+}
+
+function expectedEnvelopes(events: SinkEvent[]): unknown[] {
+  return events.map((e) => ({
+    id: e.id,
+    tenantId: e.tenant,
+    receivedAt: e.receivedAt,
+    event: JSON.parse(e.payload.toString()) as unknown,
+  }));
+}
+
+function parseNdjson(body: Buffer): unknown[] {
+  const text = body.toString();
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+const noAbort = (): AbortSignal => new AbortController().signal;
+
+function retryReason(o: SinkOutcome): string {
+  expect(o.kind).toBe('retry');
+  return o.kind === 'retry' ? o.reason : '';
+}
+
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+describe('HttpSink conformance: success and wire format', () => {
+  it('200 => delivered; the server received exactly the envelopes as NDJSON', async () => {
+    const server = await fakeServer(reply(200, 'ok'));
+    const events = batch(5);
+    await expect(sinkFor(server.url).send(events, noAbort())).resolves.toEqual({ kind: 'delivered' });
+    expect(server.received).toHaveLength(1);
+    const req = server.received[0] as Received;
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/ingest?src=test');
+    expect(req.headers['content-type']).toBe('application/x-ndjson');
+    expect(req.headers['content-encoding']).toBeUndefined();
+    expect(parseNdjson(req.body)).toEqual(expectedEnvelopes(events));
+  });
+
+  it('json_array format => one JSON array of envelopes', async () => {
+    const server = await fakeServer(reply(204));
+    const events = batch(4);
+    await expect(sinkFor(server.url, { format: 'json_array' }).send(events, noAbort())).resolves.toEqual({
+      kind: 'delivered',
+    });
+    const req = server.received[0] as Received;
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(req.body.toString())).toEqual(expectedEnvelopes(events));
+  });
+
+  it('gzip => Content-Encoding: gzip and the server gunzips the same envelopes', async () => {
+    const server = await fakeServer(reply(200));
+    const events = batch(50);
+    await expect(sinkFor(server.url, { gzip: true }).send(events, noAbort())).resolves.toEqual({
+      kind: 'delivered',
+    });
+    const req = server.received[0] as Received;
+    expect(req.headers['content-encoding']).toBe('gzip');
+    expect(parseNdjson(req.body)).toEqual(expectedEnvelopes(events));
+  });
+
+  it('bearer and basic credentials and custom headers arrive', async () => {
+    const server = await fakeServer(reply(200));
+    await sinkFor(server.url, { auth: { bearer: 'tok-123' }, headers: { 'X-Channel': 'c1' } }).send(
+      batch(1),
+      noAbort(),
+    );
+    await sinkFor(server.url, { auth: { basic: { username: 'ingest', password: 'p@ss:word' } } }).send(
+      batch(1),
+      noAbort(),
+    );
+    expect(server.received[0]?.headers.authorization).toBe('Bearer tok-123');
+    expect(server.received[0]?.headers['x-channel']).toBe('c1');
+    expect(server.received[1]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('ingest:p@ss:word').toString('base64')}`,
+    );
+  });
+
+  it('uses at most maxConnections sockets and reuses them once response bodies are consumed', async () => {
+    const server = await fakeServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end('x'.repeat(10_000));
+      }, 20);
+    });
+    const sink = sinkFor(server.url, { maxConnections: 2 });
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => sink.send(batch(2), noAbort())));
+    expect(outcomes.every((o) => o.kind === 'rejected')).toBe(true);
+    expect(server.received).toHaveLength(8);
+    expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('HttpSink conformance: failures', () => {
+  it('500 => retry with the status', async () => {
+    const server = await fakeServer(reply(500, 'internal error'));
+    await expect(sinkFor(server.url).send(batch(2), noAbort())).resolves.toMatchObject({
+      kind: 'retry',
+      status: 500,
+    });
+  });
+
+  it('503 + Retry-After: 7 => retry with retryAfterMs 7000', async () => {
+    const server = await fakeServer(reply(503, '', { 'retry-after': '7' }));
+    await expect(sinkFor(server.url).send(batch(2), noAbort())).resolves.toMatchObject({
+      kind: 'retry',
+      status: 503,
+      retryAfterMs: 7000,
+    });
+  });
+
+  it('429 => retry', async () => {
+    const server = await fakeServer(reply(429, 'slow down'));
+    await expect(sinkFor(server.url).send(batch(2), noAbort())).resolves.toMatchObject({
+      kind: 'retry',
+      status: 429,
+    });
+  });
+
+  it('400 with a garbage body => rejected with status 400 and a short reason', async () => {
+    const garbage = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x1b]), Buffer.alloc(200_000, 0x41)]);
+    const server = await fakeServer((_req, res) => {
+      res.writeHead(400);
+      res.end(garbage);
+    });
+    const sink = sinkFor(server.url, { maxConnections: 1 });
+    const o = await sink.send(batch(2), noAbort());
+    expect(o).toMatchObject({ kind: 'rejected', status: 400 });
+    expect(o.kind === 'rejected' && o.reason.length).toBeLessThan(300);
+    // The sink stays usable after a large error body.
+    await expect(sink.send(batch(1), noAbort())).resolves.toMatchObject({ kind: 'rejected', status: 400 });
+  });
+
+  it('207 => partial: listed retryable ids retry, other listed ids are rejected', async () => {
+    const server = await fakeServer(
+      reply(
+        207,
+        JSON.stringify({
+          errors: [
+            { id: 'evt-1', status: 400, reason: 'bad field' },
+            { id: 'evt-3', status: 503, reason: 'shard unavailable' },
+          ],
+        }),
+        { 'content-type': 'application/json' },
+      ),
+    );
+    await expect(sinkFor(server.url).send(batch(5), noAbort())).resolves.toEqual({
+      kind: 'partial',
+      retry: ['evt-3'],
+      rejected: [{ id: 'evt-1', status: 400, reason: 'bad field' }],
+    });
+  });
+
+  it('207 with a malformed body => retry the whole batch', async () => {
+    const server = await fakeServer(reply(207, '<html>multi</html>'));
+    await expect(sinkFor(server.url).send(batch(3), noAbort())).resolves.toMatchObject({
+      kind: 'retry',
+      status: 207,
+    });
+  });
+
+  it('connection refused => retry', async () => {
+    const probe = createHttpServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const reason = retryReason(await sinkFor(`http://127.0.0.1:${port}/`).send(batch(2), noAbort()));
+    expect(reason).toContain('ECONNREFUSED');
+  });
+
+  it('a response slower than timeoutMs => retry', async () => {
+    const server = await fakeServer((_req, res) => {
+      const t = setTimeout(() => res.end('late'), 5000);
+      res.on('close', () => clearTimeout(t));
+    });
+    const reason = retryReason(await sinkFor(server.url, { timeoutMs: 200 }).send(batch(2), noAbort()));
+    expect(reason).toMatch(/timed out after 200 ms/);
+  });
+
+  it('abort via the caller signal => retry', async () => {
+    const server = await fakeServer(() => {
+      // Never answers; the caller gives up.
+    });
+    const ac = new AbortController();
+    const pending = sinkFor(server.url).send(batch(2), ac.signal);
+    setTimeout(() => ac.abort(), 50);
+    expect(retryReason(await pending)).toBe('aborted by caller');
+  });
+
+  it('leaves no listener behind on a long-lived caller signal', async () => {
+    const server = await fakeServer(reply(200));
+    const sink = sinkFor(server.url);
+    const shutdown = new AbortController().signal;
+    for (let i = 0; i < 3; i++) await sink.send(batch(1), shutdown);
+    expect(getEventListeners(shutdown, 'abort')).toHaveLength(0);
+  });
+
+  it('after close => retry, never a throw', async () => {
+    const server = await fakeServer(reply(200));
+    const sink = sinkFor(server.url);
+    await sink.close();
+    expect(retryReason(await sink.send(batch(1), noAbort()))).toBe('sink closed');
+  });
+});
+
+describe('HttpSink conformance: TLS', () => {
+  let dir = '';
+  let key = '';
+  let cert = '';
+  let caFile = '';
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'logdriver-tls-'));
+    const keyFile = join(dir, 'key.pem');
+    caFile = join(dir, 'cert.pem');
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          keyFile,
+          '-out',
+          caFile,
+        ],
+        { stdio: 'pipe' },
+      );
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error(
+          'the TLS tests need `openssl` on PATH to create a self-signed certificate; install it',
+        );
+      }
+      throw err;
+    }
+    key = readFileSync(keyFile, 'utf8');
+    cert = readFileSync(caFile, 'utf8');
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a self-signed server is refused without caFile (retry with a TLS reason) and nothing is received', async () => {
+    const server = await listen(createHttpsServer({ key, cert }), reply(200), 'https');
+    const reason = retryReason(await sinkFor(server.url).send(batch(2), noAbort()));
+    expect(reason).toMatch(/^TLS: .*(SELF_SIGNED|CERT)/);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('the same server is accepted with tls.caFile, and the envelopes arrive', async () => {
+    const server = await listen(createHttpsServer({ key, cert }), reply(200), 'https');
+    const events = batch(3);
+    await expect(sinkFor(server.url, { tls: { caFile } }).send(events, noAbort())).resolves.toEqual({
+      kind: 'delivered',
+    });
+    expect(parseNdjson((server.received[0] as Received).body)).toEqual(expectedEnvelopes(events));
+  });
+});
