@@ -177,14 +177,14 @@ export function createEventFactory(opts: GenerateOptions = {}): () => Buffer {
       used = 0;
     }
     const start = used;
-    used += slab.latin1Write(base, used);
+    used += slab.write(base, used, 'latin1');
     if (padLen >= 1) {
-      used += slab.latin1Write(',"pad":"', used);
+      used += slab.write(',"pad":"', used, 'latin1');
       const at = randomInt(random, poolLen - padLen);
       used += padPool.copy(slab, used, at, at + padLen);
-      used += slab.latin1Write('"}}', used);
+      used += slab.write('"}}', used, 'latin1');
     } else {
-      used += slab.latin1Write('}}', used);
+      used += slab.write('}}', used, 'latin1');
     }
     return slab.subarray(start, used);
   };

@@ -14,7 +14,8 @@ export function retryAfterMs(value: string | string[] | undefined, nowMs: number
   const v = (Array.isArray(value) ? value[0] : value)?.trim();
   if (v === undefined || v === '') return undefined;
   if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
+  // HTTP-dates (all three RFC 9110 forms) start with a day name; Date.parse alone accepts "-3".
+  const at = /^[A-Za-z]{3}/.test(v) ? Date.parse(v) : NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 

@@ -1,5 +1,7 @@
 // Public surface of the mock sink: the server, its options and the bookkeeping pieces the tests exercise.
-export { startMockSink, type MockSink, type MockSinkReport } from './server.js';
+export { startMockSink } from './server.js';
+export type { MockSink, MockSinkReport } from './types.js';
+export { decide, matchesAuth, type Answer, type ExchangeInput } from './exchange.js';
 export {
   DEFAULT_OPTIONS,
   MockSinkError,

@@ -1,15 +1,14 @@
 // The mock HTTP sink: a loopback node:http server that acknowledges, delays, fails or hangs batches on demand.
 //
-// Any POST outside the control paths is an ingest request. Per request, in this order: 401 (auth), 413
-// (size), 503 (outage window), the mode (down 503 / reject 400 / throttle 429), a hang (timeoutRate), a
-// failure (failRate), 400/415 (bad body), then 200. Every answer waits `latencyMs` first. A batch is
-// recorded only at the moment its 2xx is written, and only if the client is still connected, so
-// "delivered" means exactly "the client could have seen a 2xx". Three random draws are taken per
-// request regardless of options, so a given seed yields the same decisions for the same request order.
+// Any POST outside the control paths (/_report, /_received, /_control, /_reset) is an ingest request,
+// answered as exchange.ts decides after waiting `latencyMs`. A batch is recorded only in the tick its
+// 2xx is written, and only if the client is still connected, so "delivered" means exactly "the client
+// could have seen a 2xx". Three random draws are taken per request whatever the options, so a seed
+// yields the same decisions for the same request order.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeBody, parseEnvelopes } from './body.js';
-import { Ledger, type Envelope, type LedgerTotals } from './ledger.js';
+import { CONTROL_BODY_LIMIT, decide, readBody, sendAnswer } from './exchange.js';
+import { Ledger } from './ledger.js';
 import {
   DEFAULT_OPTIONS,
   MockSinkError,
@@ -19,83 +18,15 @@ import {
   type MockSinkOptions,
 } from './options.js';
 import { seededRandom } from './random.js';
+import type { MockSink, MockSinkReport } from './types.js';
 
-export interface MockSinkReport extends LedgerTotals {
-  /** Ingest requests received (control API calls excluded). */
-  requests: number;
-  /** Ingest answers by status code, plus `timeout` (held, never answered) and `aborted` (client left first). */
-  statusCounts: Record<string, number>;
-  /** Bodies refused as unreadable: not NDJSON/JSON of envelopes, bad gzip, too large, unknown encoding. */
-  badRequests: number;
-  /** When the server started listening (outage windows are relative to it). */
-  startedAt: number;
-}
-
-export interface MockSink {
-  readonly url: string;
-  readonly port: number;
-  report(): MockSinkReport;
-  /** Clears every count and recorded id, and reseeds the random decisions; options and the outage clock stay. */
-  reset(): void;
-  /** Changes options at runtime (host and port excepted); throws MOCK_SINK_BAD_OPTIONS. */
-  set(opts: Partial<MockSinkOptions>): void;
-  /** Resolves with the first report satisfying `pred`; rejects with MOCK_SINK_WAIT_TIMEOUT after `timeoutMs`. */
-  waitFor(pred: (r: MockSinkReport) => boolean, timeoutMs: number): Promise<MockSinkReport>;
-  /** Acknowledged envelopes of a tenant in arrival order, duplicates included; only with `keepEvents`. */
-  received(tenant: string): { id: string; event: unknown }[];
-  /** Current options, credentials masked. */
-  options(): Record<string, unknown>;
-  close(): Promise<void>;
-}
+export type { MockSink, MockSinkReport } from './types.js';
 
 interface Waiter {
   pred: (r: MockSinkReport) => boolean;
   resolve: (r: MockSinkReport) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
-}
-
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Envelopes to record when (and only if) this 2xx reaches a connected client. */
-  record?: Envelope[];
-}
-
-const CONTROL_BODY_LIMIT = 1024 * 1024;
-
-/** Reads the whole body; `tooLarge` once it passes `limit` (the rest is drained, not kept); null if the client left. */
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean } | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => resolve({ body: Buffer.concat(chunks, tooLarge ? 0 : size), tooLarge }));
-    req.on('error', () => resolve(null));
-    // A close before 'end' means the client went away mid-body (a second resolve is a no-op).
-    req.on('close', () => {
-      if (!req.complete) resolve(null);
-    });
-  });
-}
-
-function matchesAuth(header: string | undefined, o: MockSinkOptions): boolean {
-  if (o.token === undefined && o.basic === undefined) return true;
-  if (header === undefined) return false;
-  const space = header.indexOf(' ');
-  const scheme = header.slice(0, space).toLowerCase();
-  const value = header.slice(space + 1).trim();
-  if (scheme === 'bearer' && o.token !== undefined) return value === o.token;
-  if (scheme === 'basic' && o.basic !== undefined) {
-    return Buffer.from(value, 'base64').toString('utf8') === `${o.basic.username}:${o.basic.password}`;
-  }
-  return false;
 }
 
 class MockSinkServer implements MockSink {
@@ -106,7 +37,7 @@ class MockSinkServer implements MockSink {
   private readonly ledger = new Ledger();
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) this.send(res, { status: 500, body: { error: String(err) } });
+      if (!res.headersSent && !res.destroyed) sendAnswer(res, { status: 500, body: { error: String(err) } });
     });
   });
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -240,43 +171,33 @@ class MockSinkServer implements MockSink {
     });
   }
 
-  private send(res: ServerResponse, a: Answer): void {
-    const payload = a.body === undefined ? '' : JSON.stringify(a.body);
-    res.writeHead(a.status, {
-      ...(payload === '' ? {} : { 'content-type': 'application/json' }),
-      'content-length': Buffer.byteLength(payload),
-      ...a.headers,
-    });
-    res.end(payload);
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [path = '/', query = ''] = (req.url ?? '/').split('?', 2);
     const method = req.method ?? 'GET';
-    if (path === '/_report' && method === 'GET') return this.send(res, { status: 200, body: this.report() });
+    if (path === '/_report' && method === 'GET') return sendAnswer(res, { status: 200, body: this.report() });
     if (path === '/_received' && method === 'GET') {
       const tenant = new URLSearchParams(query).get('tenant') ?? '';
-      return this.send(res, { status: 200, body: this.received(tenant) });
+      return sendAnswer(res, { status: 200, body: this.received(tenant) });
     }
     if (path === '/_reset' && method === 'POST') {
       this.reset();
-      return this.send(res, { status: 204 });
+      return sendAnswer(res, { status: 204 });
     }
     if (path === '/_control' && method === 'POST') return this.control(req, res);
-    if (method !== 'POST') return this.send(res, { status: 405, headers: { allow: 'POST' } });
+    if (method !== 'POST') return sendAnswer(res, { status: 405, headers: { allow: 'POST' } });
     return this.ingest(req, res);
   }
 
   private async control(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const read = await readBody(req, CONTROL_BODY_LIMIT);
     if (read === null) return;
-    if (read.tooLarge) return this.send(res, { status: 413, body: { error: 'control body too large' } });
+    if (read.tooLarge) return sendAnswer(res, { status: 413, body: { error: 'control body too large' } });
     try {
       const patch: unknown = read.body.length === 0 ? {} : JSON.parse(read.body.toString('utf8'));
       this.set(patch as Partial<MockSinkOptions>);
-      this.send(res, { status: 200, body: { options: this.options() } });
+      sendAnswer(res, { status: 200, body: { options: this.options() } });
     } catch (err) {
-      this.send(res, { status: 400, body: { error: (err as Error).message } });
+      sendAnswer(res, { status: 400, body: { error: (err as Error).message } });
     }
   }
 
@@ -291,8 +212,16 @@ class MockSinkServer implements MockSink {
       this.count('aborted');
       return this.notify();
     }
-    const answer = await this.decide(req, read.body, read.tooLarge, timeoutRoll, failRoll);
+    const answer = await decide(o, {
+      headers: req.headers,
+      raw: read.body,
+      tooLarge: read.tooLarge,
+      sinceStartMs: Date.now() - this.startedAt,
+      timeoutRoll,
+      failRoll,
+    });
     if (answer === 'hang') return this.hang(req);
+    if (answer.bad) this.badRequests++;
     const l = o.latencyMs;
     await this.sleep(typeof l === 'number' ? l : l.min + latencyRoll * (l.max - l.min));
     if (res.destroyed || req.socket.destroyed) {
@@ -301,52 +230,9 @@ class MockSinkServer implements MockSink {
       // Record and answer in the same tick: nothing can interleave between the two.
       if (answer.record) this.ledger.recordBatch(answer.record, Date.now(), this.opts.keepEvents);
       this.count(String(answer.status));
-      this.send(res, answer);
+      sendAnswer(res, answer);
     }
     this.notify();
-  }
-
-  private async decide(
-    req: IncomingMessage,
-    raw: Buffer,
-    tooLarge: boolean,
-    timeoutRoll: number,
-    failRoll: number,
-  ): Promise<Answer | 'hang'> {
-    const o = this.opts;
-    if (!matchesAuth(req.headers.authorization, o)) {
-      const challenge = o.token !== undefined ? 'Bearer' : 'Basic realm="mock-sink"';
-      return { status: 401, body: { error: 'unauthorized' }, headers: { 'www-authenticate': challenge } };
-    }
-    if (tooLarge) {
-      this.badRequests++;
-      return { status: 413, body: { error: `body exceeds ${o.maxBodyBytes} bytes` } };
-    }
-    const sinceStart = Date.now() - this.startedAt;
-    const outage = o.outages.find((w) => sinceStart >= w.startMs && sinceStart < w.endMs);
-    if (outage) {
-      const headers =
-        outage.retryAfterSec === undefined ? undefined : { 'retry-after': String(outage.retryAfterSec) };
-      return { status: 503, body: { error: 'outage' }, ...(headers ? { headers } : {}) };
-    }
-    if (o.mode === 'down') return { status: 503, body: { error: 'down' } };
-    if (o.mode === 'reject') return { status: 400, body: { error: 'rejected by mock sink (mode reject)' } };
-    if (o.mode === 'throttle') {
-      return {
-        status: 429,
-        body: { error: 'throttled' },
-        headers: { 'retry-after': String(o.retryAfterSec) },
-      };
-    }
-    if (timeoutRoll < o.timeoutRate) return 'hang';
-    if (failRoll < o.failRate) return { status: o.failStatus, body: { error: 'injected failure' } };
-    const decoded = await decodeBody(raw, req.headers['content-encoding'], o.maxBodyBytes);
-    const parsed = decoded.ok ? parseEnvelopes(decoded.body, req.headers['content-type']) : decoded;
-    if (!parsed.ok) {
-      this.badRequests++;
-      return { status: parsed.status, body: { error: parsed.message } };
-    }
-    return { status: 200, body: { accepted: parsed.envelopes.length }, record: parsed.envelopes };
   }
 
   /** Never answers: the socket is destroyed after hangMs unless the client gives up first. */

@@ -50,6 +50,7 @@ const SPECS: readonly (readonly [key: string, kind: EnvKind, example: string, le
   ['delivery.maxInFlight', 'number', '128'],
   ['delivery.retry.initialMs', 'number', '1000'],
   ['delivery.retry.maxMs', 'number', '300000'],
+  ['delivery.sendTimeoutMs', 'number', '300000'],
   ['delivery.shutdownGraceMs', 'number', '30000'],
   ['configRefreshIntervalMs', 'number', '30000', 'LOGDRIVER_CONFIG_REFRESH_INTERVAL'],
   ['log.level', 'enum', 'debug'],

@@ -50,10 +50,8 @@ function parseText(text: string, file: string): unknown {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') return {};
   const fail = (reason: string, offset?: number): never => {
-    const at =
-      offset === undefined
-        ? ''
-        : (({ line, col }) => ` (line ${line}, column ${col})`)(offsetToLine(body, offset));
+    const pos = offset === undefined ? undefined : offsetToLine(body, offset);
+    const at = pos ? ` (line ${pos.line}, column ${pos.col})` : '';
     throw new ConfigError(ErrorCodes.CONFIG_READ, `cannot parse config file ${file}${at}: ${reason}`, {
       file,
     });

@@ -122,8 +122,8 @@ export const configSchema = z
           })
           .prefault({}),
         /** Upper bound on one send, whatever the sink's own timeout (a guard against a stuck sink). */
-      sendTimeoutMs: positiveInt.default(120_000),
-      /** On SIGTERM, how long to wait for in-flight deliveries before closing. */
+        sendTimeoutMs: positiveInt.default(120_000),
+        /** On SIGTERM, how long to wait for in-flight deliveries before closing. */
         shutdownGraceMs: nonNegativeInt.default(10_000),
       })
       .prefault({}),

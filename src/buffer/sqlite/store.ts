@@ -43,6 +43,8 @@ export class SqliteBuffer implements EventBuffer {
   readonly #maintenance: Maintenance;
   readonly #listeners = new Set<(n: CommitNotice) => void>();
   #appends: IncomingEvent[] = [];
+  /** Bytes of #appends: counted against the cap before they commit, so one busy turn cannot overshoot it. */
+  #appendBytes = 0;
   #deletes: StoredEvent[] = [];
   #turn: Deferred | undefined;
   #flushScheduled = false;
@@ -81,7 +83,10 @@ export class SqliteBuffer implements EventBuffer {
 
   append(events: readonly IncomingEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    for (const e of events) this.#appends.push(e);
+    for (const e of events) {
+      this.#appends.push(e);
+      this.#appendBytes += eventBytes(e.tenant, e.payload);
+    }
     return this.#schedule(this.#appends.length >= this.#opts.commitMaxEvents);
   }
 
@@ -113,6 +118,7 @@ export class SqliteBuffer implements EventBuffer {
     const turn = this.#turn;
     if (!turn) return;
     this.#appends = [];
+    this.#appendBytes = 0;
     this.#deletes = [];
     this.#turn = undefined;
     const started = process.hrtime.bigint();
@@ -146,6 +152,7 @@ export class SqliteBuffer implements EventBuffer {
       this.#tenants.rollback();
       this.#opts.telemetry.commitFailed(err, appends.length);
       turn.reject(new LogdriverError(ErrorCodes.BUFFER_COMMIT, 'committing to the buffer failed', { cause: err }));
+      this.#wakeNotFull();
       return;
     }
     this.#tenants.commit();
@@ -171,7 +178,7 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   isFull(): boolean {
-    return this.#bytes >= this.#opts.maxBytes;
+    return this.#bytes + this.#appendBytes >= this.#opts.maxBytes;
   }
 
   whenNotFull(): Promise<void> {

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   ENV_OVERRIDES,
   Secret,
   loadConfig,
@@ -12,7 +11,7 @@ import {
   systematicEnvName,
   unknownEnvVars,
 } from '../../../src/config/index.js';
-import { at, revealed, tempConfigDir } from './helpers.js';
+import { at, failure, revealed, tempConfigDir } from './helpers.js';
 
 const defaults = loadConfig({ env: {} });
 
@@ -26,16 +25,6 @@ function scalarKeys(value: unknown, prefix: string[] = []): string[] {
 
 function setPath(path: readonly string[], value: unknown): Record<string, unknown> {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
-}
-
-function failure(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected the config to be refused');
 }
 
 describe('ENV_OVERRIDES', () => {
@@ -76,16 +65,19 @@ describe('ENV_OVERRIDES', () => {
     });
   });
 
-  it.each(ENV_OVERRIDES.map((o) => [o.name, o] as const))('%s sets its key like the file would', (name, o) => {
-    const fromEnv = loadConfig({ env: { [name]: o.example } });
-    const parsed = parseEnvValue(o.kind, o.example);
-    if ('error' in parsed) throw new Error(`example for ${name} does not parse: ${parsed.error}`);
-    const fromFile = resolveConfig(setPath(o.path, parsed.value), {}).config;
-    const value = at(fromEnv, o.path);
-    expect(revealed(value)).toEqual(revealed(at(fromFile, o.path)));
-    expect(revealed(value)).not.toEqual(revealed(at(defaults, o.path)));
-    if (o.kind === 'secret') expect(value).toBeInstanceOf(Secret);
-  });
+  it.each(ENV_OVERRIDES.map((o) => [o.name, o] as const))(
+    '%s sets its key like the file would',
+    (name, o) => {
+      const fromEnv = loadConfig({ env: { [name]: o.example } });
+      const parsed = parseEnvValue(o.kind, o.example);
+      if ('error' in parsed) throw new Error(`example for ${name} does not parse: ${parsed.error}`);
+      const fromFile = resolveConfig(setPath(o.path, parsed.value), {}).config;
+      const value = at(fromEnv, o.path);
+      expect(revealed(value)).toEqual(revealed(at(fromFile, o.path)));
+      expect(revealed(value)).not.toEqual(revealed(at(defaults, o.path)));
+      if (o.kind === 'secret') expect(value).toBeInstanceOf(Secret);
+    },
+  );
 
   it('is documented in docs/CONFIG.md, one table row per variable with its key', () => {
     const doc = readFileSync(join(import.meta.dirname, '../../../docs/CONFIG.md'), 'utf8');
@@ -104,10 +96,17 @@ describe('applying overrides', () => {
   afterAll(() => tmp.cleanup());
 
   it('wins over the file and keeps the file’s other keys', () => {
-    const file = tmp.write('over.yaml', 'buffer: { whenFull: drop_newest, maxBytes: 1GiB }\ndelivery: { batchSize: 10 }\n');
+    const file = tmp.write(
+      'over.yaml',
+      'buffer: { whenFull: drop_newest, maxBytes: 1GiB }\ndelivery: { batchSize: 10 }\n',
+    );
     const c = loadConfig({
       file,
-      env: { LOGDRIVER_SINK_BATCH_SIZE: '20', LOGDRIVER_BUFFER_MAX_BYTES: '2GiB', LOGDRIVER_EVENT_PRODUCER_URL: 'tcp://10.0.0.1:7000' },
+      env: {
+        LOGDRIVER_SINK_BATCH_SIZE: '20',
+        LOGDRIVER_BUFFER_MAX_BYTES: '2GiB',
+        LOGDRIVER_EVENT_PRODUCER_URL: 'tcp://10.0.0.1:7000',
+      },
     });
     expect(c.delivery.batchSize).toBe(20);
     expect(c.buffer.maxBytes).toBe(2 * 1024 ** 3);

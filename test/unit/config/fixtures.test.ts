@@ -40,7 +40,10 @@ describe('good fixtures', () => {
     expect(c.ingest.http.listen).toEqual({ host: '::1', port: 0 });
     expect(c.delivery.maxBatchBytes).toBe(1_000_000);
     expect(revealed(c.defaultSink)).toMatchObject({
-      headers: { 'X-Api-Key': { secret: env.FIXTURE_TOKEN }, 'X-Literal': { secret: 'cost is ${not_a_var}' } },
+      headers: {
+        'X-Api-Key': { secret: env.FIXTURE_TOKEN },
+        'X-Literal': { secret: 'cost is ${not_a_var}' },
+      },
     });
   });
 });
@@ -77,11 +80,14 @@ describe('examples/logdriver.yaml', () => {
     const c = loadConfig({ file, env: exampleEnv });
     const acme = c.tenants.acme!.sink;
     const globex = c.tenants.globex!.sink;
-    if (acme.type !== 'http' || globex.type !== 'http') throw new Error('example tenants must use http sinks');
+    if (acme.type !== 'http' || globex.type !== 'http')
+      throw new Error('example tenants must use http sinks');
     expect(acme.gzip).toBe(true);
     expect(acme.auth && 'bearer' in acme.auth && acme.auth.bearer.reveal()).toBe('acme-token-value');
     expect(globex.auth && 'basic' in globex.auth && globex.auth.basic.password).toBeInstanceOf(Secret);
-    expect(revealed(globex.auth)).toEqual({ basic: { username: 'logdriver', password: { secret: 'globex-password-value' } } });
+    expect(revealed(globex.auth)).toEqual({
+      basic: { username: 'logdriver', password: { secret: 'globex-password-value' } },
+    });
     // The example spells out the defaults: apart from its tenants it must equal a config with no file.
     expect(revealed({ ...c, tenants: {} })).toEqual(revealed(loadConfig({ env: {} })));
   });
@@ -94,6 +100,8 @@ describe('examples/logdriver.yaml', () => {
       error = err;
     }
     expect((error as ConfigError).code).toBe(ErrorCodes.CONFIG_SECRET_MISSING);
-    expect((error as ConfigError).message).toContain('tenants.acme.sink.auth.bearer: environment variable ACME_TOKEN');
+    expect((error as ConfigError).message).toContain(
+      'tenants.acme.sink.auth.bearer: environment variable ACME_TOKEN',
+    );
   });
 });

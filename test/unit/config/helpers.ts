@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Secret } from '../../../src/config/index.js';
+import { expect } from 'vitest';
+import { ConfigError, Secret } from '../../../src/config/index.js';
 
 /** A temp directory for config files; call `cleanup` in afterAll. */
 export function tempConfigDir(): { write: (name: string, text: string) => string; cleanup: () => void } {
@@ -35,4 +36,15 @@ export function at(value: unknown, path: readonly string[]): unknown {
   let v = value;
   for (const p of path) v = (v as Record<string, unknown> | undefined)?.[p];
   return v;
+}
+
+/** The ConfigError `fn` throws; fails the test when it throws nothing or something else. */
+export function failure(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected the config to be refused');
 }

@@ -19,7 +19,10 @@ const UNITS: Record<string, number> = {
 /** A unit name in random letter case: sizes are case-insensitive. */
 const unitArb = fc
   .tuple(fc.constantFrom(...Object.keys(UNITS)), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }))
-  .map(([u, upper]) => ({ factor: UNITS[u]!, text: [...u].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join('') }));
+  .map(([u, upper]) => ({
+    factor: UNITS[u]!,
+    text: [...u].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''),
+  }));
 
 const anyString = fc.oneof(
   fc.string(),
@@ -36,7 +39,10 @@ describe('parseByteSize', () => {
   it('refuses negative, fractional and unsafe numbers', () => {
     fc.assert(fc.property(fc.integer({ max: -1 }), (n) => parseByteSize(n) === undefined));
     fc.assert(
-      fc.property(fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d)), (d) => parseByteSize(d) === undefined),
+      fc.property(
+        fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d)),
+        (d) => parseByteSize(d) === undefined,
+      ),
     );
     expect(parseByteSize(Number.MAX_SAFE_INTEGER + 1)).toBeUndefined();
     expect(parseByteSize(Number.NaN)).toBeUndefined();
@@ -44,11 +50,17 @@ describe('parseByteSize', () => {
 
   it('round-trips "<n><unit>" with optional spaces, in any letter case', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 1_000_000 }), unitArb, fc.constantFrom('', ' '), fc.constantFrom('', '  '), (n, unit, gap, pad) => {
-        const bytes = n * unit.factor;
-        fc.pre(Number.isSafeInteger(bytes));
-        expect(parseByteSize(`${pad}${n}${gap}${unit.text}${pad}`)).toBe(bytes);
-      }),
+      fc.property(
+        fc.nat({ max: 1_000_000 }),
+        unitArb,
+        fc.constantFrom('', ' '),
+        fc.constantFrom('', '  '),
+        (n, unit, gap, pad) => {
+          const bytes = n * unit.factor;
+          fc.pre(Number.isSafeInteger(bytes));
+          expect(parseByteSize(`${pad}${n}${gap}${unit.text}${pad}`)).toBe(bytes);
+        },
+      ),
     );
   });
 
@@ -63,7 +75,8 @@ describe('parseByteSize', () => {
   });
 
   it('refuses what is not a size', () => {
-    for (const s of ['', 'GiB', '-1', '1e3', '10 gigs', '1,000', '0x10', '1 2']) expect(parseByteSize(s)).toBeUndefined();
+    for (const s of ['', 'GiB', '-1', '1e3', '10 gigs', '1,000', '0x10', '1 2'])
+      expect(parseByteSize(s)).toBeUndefined();
     expect(parseByteSize('99999999999TiB')).toBeUndefined();
   });
 
@@ -97,7 +110,9 @@ describe('parseListen', () => {
   });
 
   it('refuses ports above 65535, missing ports and bare IPv6', () => {
-    fc.assert(fc.property(fc.integer({ min: 65536, max: 99999 }), (p) => parseListen(`127.0.0.1:${p}`) === undefined));
+    fc.assert(
+      fc.property(fc.integer({ min: 65536, max: 99999 }), (p) => parseListen(`127.0.0.1:${p}`) === undefined),
+    );
     for (const s of ['localhost', '127.0.0.1', ':9000', '::1:9000', '127.0.0.1:', '127.0.0.1:123456']) {
       expect(parseListen(s)).toBeUndefined();
     }
@@ -107,7 +122,9 @@ describe('parseListen', () => {
     fc.assert(
       fc.property(anyString, (s) => {
         const r = parseListen(s);
-        return r === undefined || (r.host.length > 0 && Number.isInteger(r.port) && r.port >= 0 && r.port <= 65535);
+        return (
+          r === undefined || (r.host.length > 0 && Number.isInteger(r.port) && r.port >= 0 && r.port <= 65535)
+        );
       }),
     );
   });

@@ -68,7 +68,9 @@ describe('generateEvents', () => {
   });
 
   it('gives a few heavy tenants with skew > 0', () => {
-    const counts = [...tenantCounts(generateEvents({ count: 20_000, tenants: 50, skew: 1.1, seed: 5 })).values()];
+    const counts = [
+      ...tenantCounts(generateEvents({ count: 20_000, tenants: 50, skew: 1.1, seed: 5 })).values(),
+    ];
     counts.sort((a, b) => b - a);
     const top = counts[0] ?? 0;
     const median = counts[Math.floor(counts.length / 2)] ?? 0;
@@ -97,7 +99,9 @@ describe('generateEvents', () => {
   });
 
   it('keeps sizes within the spread when the mean is well above the unpadded size', () => {
-    const sizes = [...generateEvents({ count: 5000, meanBytes: 2000, sizeSpread: 0.25 })].map((b) => b.length);
+    const sizes = [...generateEvents({ count: 5000, meanBytes: 2000, sizeSpread: 0.25 })].map(
+      (b) => b.length,
+    );
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(1500);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(2500);
     expect(new Set(sizes).size).toBeGreaterThan(100);

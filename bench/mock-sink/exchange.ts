@@ -1,0 +1,114 @@
+// One ingest exchange of the mock sink: read the body, decide the answer from the options, write it.
+//
+// The decision order is part of the contract: 401 (auth), 413 (size), 503 (outage window), the mode
+// (down 503 / reject 400 / throttle 429), a hang (timeoutRate), an injected failure (failRate),
+// 400/415 (unreadable body), then 200 with the envelopes to record.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { decodeBody, parseEnvelopes } from './body.js';
+import type { Envelope } from './ledger.js';
+import type { MockSinkOptions } from './options.js';
+
+export interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Envelopes to record when (and only if) this 2xx reaches a connected client. */
+  record?: Envelope[];
+  /** The body was refused as unreadable (counted in badRequests). */
+  bad?: boolean;
+}
+
+export const CONTROL_BODY_LIMIT = 1024 * 1024;
+
+/** Reads the whole body; `tooLarge` once it passes `limit` (the rest is drained, not kept); null if the client left. */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ body: Buffer; tooLarge: boolean } | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ body: Buffer.concat(chunks, tooLarge ? 0 : size), tooLarge }));
+    req.on('error', () => resolve(null));
+    // A close before 'end' means the client went away mid-body (a second resolve is a no-op).
+    req.on('close', () => {
+      if (!req.complete) resolve(null);
+    });
+  });
+}
+
+/** True when no credentials are configured, or the header carries the bearer token or the basic pair. */
+export function matchesAuth(header: string | undefined, o: MockSinkOptions): boolean {
+  if (o.token === undefined && o.basic === undefined) return true;
+  if (header === undefined) return false;
+  const space = header.indexOf(' ');
+  if (space < 0) return false;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer' && o.token !== undefined) return value === o.token;
+  if (scheme === 'basic' && o.basic !== undefined) {
+    return Buffer.from(value, 'base64').toString('utf8') === `${o.basic.username}:${o.basic.password}`;
+  }
+  return false;
+}
+
+export function sendAnswer(res: ServerResponse, a: Answer): void {
+  const payload = a.body === undefined ? '' : JSON.stringify(a.body);
+  res.writeHead(a.status, {
+    ...(payload === '' ? {} : { 'content-type': 'application/json' }),
+    'content-length': Buffer.byteLength(payload),
+    ...a.headers,
+  });
+  res.end(payload);
+}
+
+export interface ExchangeInput {
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+  tooLarge: boolean;
+  /** ms since the server started, for outage windows. */
+  sinceStartMs: number;
+  /** Uniform draws in [0, 1) for the hang and failure decisions. */
+  timeoutRoll: number;
+  failRoll: number;
+}
+
+/** The answer to one ingest request under options `o`, or 'hang' to never answer it. */
+export async function decide(o: MockSinkOptions, x: ExchangeInput): Promise<Answer | 'hang'> {
+  if (!matchesAuth(x.headers.authorization, o)) {
+    const challenge = o.token !== undefined ? 'Bearer' : 'Basic realm="mock-sink"';
+    return { status: 401, body: { error: 'unauthorized' }, headers: { 'www-authenticate': challenge } };
+  }
+  if (x.tooLarge) return { status: 413, body: { error: `body exceeds ${o.maxBodyBytes} bytes` }, bad: true };
+  const outage = o.outages.find((w) => x.sinceStartMs >= w.startMs && x.sinceStartMs < w.endMs);
+  if (outage) {
+    const retry = outage.retryAfterSec;
+    return {
+      status: 503,
+      body: { error: 'outage' },
+      headers: retry === undefined ? {} : { 'retry-after': `${retry}` },
+    };
+  }
+  switch (o.mode) {
+    case 'down':
+      return { status: 503, body: { error: 'down' } };
+    case 'reject':
+      return { status: 400, body: { error: 'rejected by mock sink (mode reject)' } };
+    case 'throttle':
+      return { status: 429, body: { error: 'throttled' }, headers: { 'retry-after': `${o.retryAfterSec}` } };
+    case 'ok':
+      break;
+  }
+  if (x.timeoutRoll < o.timeoutRate) return 'hang';
+  if (x.failRoll < o.failRate) return { status: o.failStatus, body: { error: 'injected failure' } };
+  const decoded = await decodeBody(x.raw, x.headers['content-encoding'], o.maxBodyBytes);
+  const parsed = decoded.ok ? parseEnvelopes(decoded.body, x.headers['content-type']) : decoded;
+  if (!parsed.ok) return { status: parsed.status, body: { error: parsed.message }, bad: true };
+  return { status: 200, body: { accepted: parsed.envelopes.length }, record: parsed.envelopes };
+}

@@ -1,0 +1,31 @@
+// The mock sink's public types: the handle returned by startMockSink and the report it produces.
+import type { LedgerTotals } from './ledger.js';
+import type { MockSinkOptions } from './options.js';
+
+export interface MockSinkReport extends LedgerTotals {
+  /** Ingest requests received (control API calls excluded). */
+  requests: number;
+  /** Ingest answers by status code, plus `timeout` (held, never answered) and `aborted` (client left first). */
+  statusCounts: Record<string, number>;
+  /** Bodies refused as unreadable: not NDJSON/JSON of envelopes, bad gzip, too large, unknown encoding. */
+  badRequests: number;
+  /** When the server started listening (outage windows are relative to it). */
+  startedAt: number;
+}
+
+export interface MockSink {
+  readonly url: string;
+  readonly port: number;
+  report(): MockSinkReport;
+  /** Clears every count and recorded id, and reseeds the random decisions; options and the outage clock stay. */
+  reset(): void;
+  /** Changes options at runtime (host and port excepted); throws MOCK_SINK_BAD_OPTIONS. */
+  set(opts: Partial<MockSinkOptions>): void;
+  /** Resolves with the first report satisfying `pred`; rejects with MOCK_SINK_WAIT_TIMEOUT after `timeoutMs`. */
+  waitFor(pred: (r: MockSinkReport) => boolean, timeoutMs: number): Promise<MockSinkReport>;
+  /** Acknowledged envelopes of a tenant in arrival order, duplicates included; only with `keepEvents`. */
+  received(tenant: string): { id: string; event: unknown }[];
+  /** Current options, credentials masked. */
+  options(): Record<string, unknown>;
+  close(): Promise<void>;
+}
