@@ -63,7 +63,13 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let admin: AdminServer | undefined;
   let accepting = false;
   const stats = config.stats.file
-    ? new StatsSampler({ file: config.stats.file, intervalMs: config.stats.intervalMs, telemetry, buffer, dispatcher })
+    ? new StatsSampler({
+        file: config.stats.file,
+        intervalMs: config.stats.intervalMs,
+        telemetry,
+        buffer,
+        dispatcher,
+      })
     : undefined;
   const watcher =
     opts.configFile && config.configRefreshIntervalMs > 0
@@ -109,7 +115,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   }
   stats?.start();
   watcher?.start();
-  opts.log.info({ endpoints, dataDir: config.dataDir, bufferId: buffer.bufferId, stored: buffer.stats().events }, 'logdriver started');
+  opts.log.info(
+    { endpoints, dataDir: config.dataDir, bufferId: buffer.bufferId, stored: buffer.stats().events },
+    'logdriver started',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -137,11 +146,21 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
 
 function registerGauges(t: Telemetry, buffer: SqliteBuffer, dispatcher: Dispatcher): void {
   t.gauge('logdriver_buffer_events', 'Events stored and not yet acknowledged.', () => buffer.stats().events);
-  t.gauge('logdriver_buffer_bytes', 'Bytes stored events count against buffer.maxBytes.', () => buffer.stats().bytes);
+  t.gauge(
+    'logdriver_buffer_bytes',
+    'Bytes stored events count against buffer.maxBytes.',
+    () => buffer.stats().bytes,
+  );
   t.gauge('logdriver_buffer_file_bytes', 'Size of the database file.', () => buffer.stats().fileBytes);
   t.gauge('logdriver_buffer_wal_bytes', 'Size of the write-ahead log.', () => buffer.stats().walBytes);
-  t.gauge('logdriver_buffer_dead_letters', 'Events in the dead-letter table.', () => buffer.stats().deadLetters);
-  t.gauge('logdriver_buffer_full', '1 while the buffer is at buffer.maxBytes.', () => (buffer.isFull() ? 1 : 0));
+  t.gauge(
+    'logdriver_buffer_dead_letters',
+    'Events in the dead-letter table.',
+    () => buffer.stats().deadLetters,
+  );
+  t.gauge('logdriver_buffer_full', '1 while the buffer is at buffer.maxBytes.', () =>
+    buffer.isFull() ? 1 : 0,
+  );
   t.gauge('logdriver_delivery_lanes', 'Tenants with a delivery lane.', () => dispatcher.lanes);
   t.gauge('logdriver_delivery_sending_batches', 'Batches being sent now.', () => dispatcher.sending);
 }

@@ -42,9 +42,15 @@ export class ConfigWatcher {
     try {
       const config = loadConfig({ file: this.#file });
       this.#router.update(config);
-      this.#log.info({ tenants: Object.keys(config.tenants).length }, 'config refreshed: tenant sinks updated');
+      this.#log.info(
+        { tenants: Object.keys(config.tenants).length },
+        'config refreshed: tenant sinks updated',
+      );
     } catch (err) {
-      this.#log.error({ err: (err as Error).message }, 'config refresh failed; keeping the running tenant sinks');
+      this.#log.error(
+        { err: (err as Error).message },
+        'config refresh failed; keeping the running tenant sinks',
+      );
     }
   }
 

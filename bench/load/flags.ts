@@ -77,7 +77,12 @@ export function addGeneratorFlags(cmd: Command, countHelp: string): Command {
       ),
     )
     .addOption(new Option('--seed <n>', `PRNG seed (default: ${d.seed})`).argParser(intFlag(0, 2 ** 32 - 1)))
-    .addOption(new Option('--start <ms|now>', 'timestampMillis of the first event').argParser(startFlag))
+    .addOption(
+      new Option(
+        '--start <ms|now>',
+        'timestampMillis of the first event (default: gen 1764000000000, send now)',
+      ).argParser(startFlag),
+    )
     .addOption(
       new Option(
         '--events-per-sec <n>',

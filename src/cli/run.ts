@@ -8,19 +8,26 @@ import { createLogger } from '../telemetry/logger.js';
 export function runCommand(): Command {
   return new Command('run')
     .description('run the service (no config file needed: embedded defaults)')
-    .option('-c, --config <file>', 'YAML or JSON config file (env LOGDRIVER_CONFIG)', process.env.LOGDRIVER_CONFIG)
+    .option(
+      '-c, --config <file>',
+      'YAML or JSON config file (env LOGDRIVER_CONFIG)',
+      process.env.LOGDRIVER_CONFIG,
+    )
     .action(async (opts: { config?: string }) => {
       let loaded;
       try {
         loaded = loadConfigDetailed({ file: opts.config });
       } catch (err) {
-        process.stderr.write(`logdriver: ${isLogdriverError(err) ? describeConfigError(err) : String(err)}\n`);
+        process.stderr.write(
+          `logdriver: ${isLogdriverError(err) ? describeConfigError(err) : String(err)}\n`,
+        );
         process.exitCode = 2;
         return;
       }
       const { config } = loaded;
       const log = createLogger(config.log.level);
-      for (const name of loaded.unknownEnv) log.warn({ variable: name }, 'unknown LOGDRIVER_* variable ignored');
+      for (const name of loaded.unknownEnv)
+        log.warn({ variable: name }, 'unknown LOGDRIVER_* variable ignored');
       let service;
       try {
         service = await startService(config, { log, configFile: loaded.file });

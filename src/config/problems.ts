@@ -90,9 +90,9 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], base: re
 export const errorMap: z.core.$ZodErrorMap = (iss) =>
   iss.code === 'invalid_type' && iss.input === undefined ? 'required' : undefined;
 
-/** One text for a failed start: the config error as is, anything else with its message. */
+/** One text for a failed start (the caller adds the program name): the config error as is, else its message. */
 export function describeConfigError(err: unknown): string {
-  if (err instanceof ConfigError) return `logdriver: ${err.message}`;
-  if (err instanceof Error) return `logdriver: configuration error: ${err.message}`;
-  return `logdriver: configuration error: ${String(err)}`;
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof Error) return `configuration error: ${err.message}`;
+  return `configuration error: ${String(err)}`;
 }

@@ -13,7 +13,12 @@ export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
  * [0, min(maxMs, initialMs * 2^(attempt-1))), so clients that failed together do not retry together.
  * A Retry-After from the sink is a floor (capped at MAX_RETRY_AFTER_MS), never shortened by jitter.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
   const exponent = Math.min(Math.max(attempt, 1) - 1, 40);
   const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** exponent);
   const jittered = Math.floor(random() * ceiling);

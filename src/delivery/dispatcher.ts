@@ -33,7 +33,8 @@ export class Dispatcher {
   /** Delivers everything already stored (crash recovery), then follows new commits. */
   async start(): Promise<void> {
     this.#unsubscribe = this.#o.buffer.onCommit((notice) => {
-      for (const [tenant, { count, firstReceivedAt }] of notice) this.#lane(tenant).hint(count, firstReceivedAt);
+      for (const [tenant, { count, firstReceivedAt }] of notice)
+        this.#lane(tenant).hint(count, firstReceivedAt);
     });
     await this.#scan();
     this.#poll = setInterval(() => void this.#scan(), this.#o.pollIntervalMs);

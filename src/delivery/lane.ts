@@ -58,7 +58,8 @@ export class Lane {
   /** New events were committed (or found by a poll or at start-up). */
   hint(count: number, firstReceivedAt: number): void {
     this.#unread += count;
-    if (this.#unreadSince === undefined || firstReceivedAt < this.#unreadSince) this.#unreadSince = firstReceivedAt;
+    if (this.#unreadSince === undefined || firstReceivedAt < this.#unreadSince)
+      this.#unreadSince = firstReceivedAt;
     this.pump();
   }
 
@@ -83,7 +84,10 @@ export class Lane {
       })
       .catch((err: unknown) => {
         this.#reading = false;
-        this.#d.telemetry.log.error({ err, tenant: this.tenant }, 'reading the buffer failed; retrying later');
+        this.#d.telemetry.log.error(
+          { err, tenant: this.tenant },
+          'reading the buffer failed; retrying later',
+        );
         this.#arm(this.#s.retry.initialMs);
       });
   }
@@ -146,7 +150,8 @@ export class Lane {
       const retry = await this.#settle(events, outcome, seconds);
       if (retry.length === 0) return;
       attempt++;
-      const retryAfter = outcome.kind === 'retry' || outcome.kind === 'partial' ? outcome.retryAfterMs : undefined;
+      const retryAfter =
+        outcome.kind === 'retry' || outcome.kind === 'partial' ? outcome.retryAfterMs : undefined;
       const delay = backoffDelay(attempt, this.#s.retry, this.#d.random, retryAfter);
       const reason = outcome.kind === 'retry' ? outcome.reason : 'partial failure';
       this.#d.telemetry.batchRetried(this.tenant, retry.length, reason, delay, attempt);
@@ -166,7 +171,11 @@ export class Lane {
   }
 
   /** Applies an outcome to the buffer; returns the events to try again. */
-  async #settle(events: readonly StoredEvent[], outcome: SinkOutcome, seconds: number): Promise<readonly StoredEvent[]> {
+  async #settle(
+    events: readonly StoredEvent[],
+    outcome: SinkOutcome,
+    seconds: number,
+  ): Promise<readonly StoredEvent[]> {
     const buffer = this.#d.buffer;
     const t = this.#d.telemetry;
     switch (outcome.kind) {
@@ -178,7 +187,9 @@ export class Lane {
         return events;
       case 'rejected': {
         const status = outcome.status ?? null;
-        await this.#durably(() => buffer.deadLetter(events.map((event) => ({ event, status, reason: outcome.reason }))));
+        await this.#durably(() =>
+          buffer.deadLetter(events.map((event) => ({ event, status, reason: outcome.reason }))),
+        );
         t.batchDeadLettered(this.tenant, events.length, outcome.reason, status);
         return [];
       }

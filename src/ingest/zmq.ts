@@ -35,7 +35,11 @@ export class ZmqIngest {
 
   constructor(options: ZmqIngestOptions) {
     this.#o = options;
-    this.#sock = new Pull({ receiveHighWaterMark: options.highWaterMark, receiveTimeout: RECEIVE_TIMEOUT_MS, linger: 0 });
+    this.#sock = new Pull({
+      receiveHighWaterMark: options.highWaterMark,
+      receiveTimeout: RECEIVE_TIMEOUT_MS,
+      linger: 0,
+    });
   }
 
   /** Binds or connects; returns the endpoint actually bound (tcp://127.0.0.1:* resolves to a port). */
@@ -57,7 +61,10 @@ export class ZmqIngest {
 
   async #run(): Promise<void> {
     const { buffer, telemetry } = this.#o;
-    let last: Promise<void> = Promise.resolve();
+    // Commits settle in order, so when too much is uncommitted, waiting for the oldest one is enough (waiting
+    // for the newest would drain the whole pipeline and leave the buffer's worker idle).
+    // Appends of one event-loop turn share one commit promise, so they share one entry here.
+    const commits: { turn: Promise<void>; done: Promise<void>; n: number }[] = [];
     for (;;) {
       if (buffer.isFull() && this.#o.whenFull === 'block' && !this.#stopping) {
         telemetry.ingestBlocked('zmq', true);
@@ -65,7 +72,9 @@ export class ZmqIngest {
         telemetry.ingestBlocked('zmq', false);
         continue;
       }
-      if (this.#uncommitted >= this.#o.channelCapacity) await last.catch(() => undefined);
+      while (this.#uncommitted >= this.#o.channelCapacity && commits.length > 0) {
+        await commits[0]!.done;
+      }
       let frames: Buffer[];
       try {
         frames = await this.#sock.receive();
@@ -85,13 +94,19 @@ export class ZmqIngest {
         }
       }
       telemetry.eventsReceived('zmq', events.length);
-      const n = events.length;
-      this.#uncommitted += n;
-      last = buffer.append(events);
-      last.then(
-        () => (this.#uncommitted -= n),
-        () => (this.#uncommitted -= n),
-      );
+      this.#uncommitted += events.length;
+      const turn = buffer.append(events);
+      const tail = commits[commits.length - 1];
+      if (tail?.turn === turn) tail.n += events.length;
+      else {
+        const entry = { turn, done: Promise.resolve(), n: events.length };
+        const settle = (): void => {
+          this.#uncommitted -= entry.n;
+          commits.shift();
+        };
+        entry.done = turn.then(settle, settle);
+        commits.push(entry);
+      }
     }
   }
 

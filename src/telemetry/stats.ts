@@ -19,7 +19,16 @@ export interface StatsOptions {
   readonly topTenants?: number;
 }
 
-const COUNTERS = ['received', 'committed', 'delivered', 'deleted', 'retried', 'deadLettered', 'rejected', 'dropped'] as const;
+const COUNTERS = [
+  'received',
+  'committed',
+  'delivered',
+  'deleted',
+  'retried',
+  'deadLettered',
+  'rejected',
+  'dropped',
+] as const;
 
 export const STATS_COLUMNS = [
   'time_ms',

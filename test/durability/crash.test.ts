@@ -3,7 +3,15 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockSink } from '../../bench/mock-sink/index.js';
-import { event, eventually, httpBase, startChild, tempDir, testConfig, type ServiceProcess } from '../support/service.js';
+import {
+  event,
+  eventually,
+  httpBase,
+  startChild,
+  tempDir,
+  testConfig,
+  type ServiceProcess,
+} from '../support/service.js';
 
 describe('crash recovery', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -46,7 +54,10 @@ describe('crash recovery', () => {
       }
     };
     const producers = [producer(), producer(), producer()];
-    await eventually('some events acknowledged and some delivered', () => acked.size >= 3000 && sink.report().unique > 0);
+    await eventually(
+      'some events acknowledged and some delivered',
+      () => acked.size >= 3000 && sink.report().unique > 0,
+    );
     child.proc.kill('SIGKILL');
     killed = true;
     const exit = await child.exited;
@@ -59,7 +70,8 @@ describe('crash recovery', () => {
     child = await startChild(raw, dir.path);
     const seen = (): Set<string> => {
       const s = new Set<string>();
-      for (const t of tenants) for (const r of sink.received(t)) s.add(`${t}:${(r.event as { n: number }).n}`);
+      for (const t of tenants)
+        for (const r of sink.received(t)) s.add(`${t}:${(r.event as { n: number }).n}`);
       return s;
     };
     await eventually(
@@ -74,7 +86,9 @@ describe('crash recovery', () => {
     const report = sink.report();
     expect(report.orderViolations).toBe(0);
     // Redelivery after the crash may duplicate what was in flight; the count is what the test reports.
-    console.info(`crash test: ${acked.size} acknowledged, ${report.unique} unique delivered, ${report.duplicates} duplicates`);
+    console.info(
+      `crash test: ${acked.size} acknowledged, ${report.unique} unique delivered, ${report.duplicates} duplicates`,
+    );
     child.proc.kill('SIGTERM');
     expect((await child.exited).code).toBe(0);
   });

@@ -9,7 +9,9 @@ import { event, eventually, httpBase, startInProcess, tempDir, testConfig } from
 const MAX_EVENT = 4096;
 
 async function rejected(service: Service, source: string, reason: string): Promise<number> {
-  const metric = await service.telemetry.registry.getSingleMetric('logdriver_ingest_rejected_events_total')!.get();
+  const metric = await service.telemetry.registry
+    .getSingleMetric('logdriver_ingest_rejected_events_total')!
+    .get();
   return metric.values.find((v) => v.labels.source === source && v.labels.reason === reason)?.value ?? 0;
 }
 
@@ -25,7 +27,10 @@ describe('bad input', () => {
     const sink = await startMockSink({ keepEvents: true });
     cleanups.push(dir.remove, () => sink.close());
     const service = await startInProcess(
-      testConfig(dir.path, { ingest: { maxEventBytes: MAX_EVENT }, defaultSink: { type: 'http', url: sink.url } }),
+      testConfig(dir.path, {
+        ingest: { maxEventBytes: MAX_EVENT },
+        defaultSink: { type: 'http', url: sink.url },
+      }),
     );
     cleanups.push(() => service.stop());
     return { sink, service };
@@ -55,11 +60,14 @@ describe('bad input', () => {
     await push.send([Buffer.from(event('acme', n++)), Buffer.from('not json')]);
     await push.send(event('acme', n++));
     await sink.waitFor((r) => r.unique === n, 20_000);
-    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual(
+      Array.from({ length: n }, (_, i) => i),
+    );
     const expected = new Map<string, number>();
     for (const [reason] of badFrames) expected.set(reason, (expected.get(reason) ?? 0) + 1);
     expected.set('malformed_json', expected.get('malformed_json')! + 1);
-    for (const [reason, count] of expected) expect(await rejected(service, 'zmq', reason), reason).toBe(count);
+    for (const [reason, count] of expected)
+      expect(await rejected(service, 'zmq', reason), reason).toBe(count);
     expect(service.telemetry.totals.rejected).toBe(badFrames.length + 1);
   });
 
@@ -68,7 +76,10 @@ describe('bad input', () => {
     const url = `${httpBase(service.endpoints)}/v1/events`;
     const post = async (body: Buffer | string, headers: Record<string, string> = {}) => {
       const res = await request(url, { method: 'POST', body, headers });
-      return { status: res.statusCode, body: (await res.body.json()) as { error?: string; message?: string } };
+      return {
+        status: res.statusCode,
+        body: (await res.body.json()) as { error?: string; message?: string },
+      };
     };
     let n = 0;
     const valid = async () => expect((await post(event('acme', n++))).status).toBe(200);
@@ -93,7 +104,9 @@ describe('bad input', () => {
 
     await sink.waitFor((r) => r.unique === n, 20_000);
     // Nothing of a refused request was stored: only the valid events, in order.
-    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual(
+      Array.from({ length: n }, (_, i) => i),
+    );
     await eventually('buffer drained', () => service.buffer.stats().events === 0);
     expect(await rejected(service, 'http', 'malformed_json')).toBe(1);
     expect(await rejected(service, 'http', 'missing_tenant')).toBe(1);

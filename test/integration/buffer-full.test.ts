@@ -18,7 +18,10 @@ describe('buffer full', () => {
     const sink = await startMockSink({ keepEvents: true, mode: 'down' });
     cleanups.push(dir.remove, () => sink.close());
     const service = await startInProcess(
-      testConfig(dir.path, { buffer: { maxBytes: 20_000, whenFull }, defaultSink: { type: 'http', url: sink.url } }),
+      testConfig(dir.path, {
+        buffer: { maxBytes: 20_000, whenFull },
+        defaultSink: { type: 'http', url: sink.url },
+      }),
     );
     cleanups.push(() => service.stop());
     return { sink, service };
@@ -47,7 +50,10 @@ describe('buffer full', () => {
     expect(service.telemetry.totals.dropped).toBe(0);
 
     sink.set({ mode: 'ok' });
-    await sink.waitFor((r) => r.perTenant.acme?.unique === accepted && r.perTenant.zmq?.unique === 20, 20_000);
+    await sink.waitFor(
+      (r) => r.perTenant.acme?.unique === accepted && r.perTenant.zmq?.unique === 20,
+      20_000,
+    );
     await eventually('buffer drained', () => service.buffer.stats().events === 0);
   });
 
@@ -63,7 +69,9 @@ describe('buffer full', () => {
     });
     const { committed, dropped } = service.telemetry.totals;
     expect(dropped).toBeGreaterThan(0);
-    const metrics = await service.telemetry.registry.getSingleMetric('logdriver_ingest_dropped_events_total')!.get();
+    const metrics = await service.telemetry.registry
+      .getSingleMetric('logdriver_ingest_dropped_events_total')!
+      .get();
     expect(metrics.values[0]?.value).toBe(dropped);
     sink.set({ mode: 'ok' });
     await sink.waitFor((r) => r.unique === committed, 20_000);

@@ -17,7 +17,11 @@ describe('end to end', () => {
     const dir = tempDir();
     const shared = await startMockSink({ keepEvents: true });
     const own = await startMockSink({ keepEvents: true });
-    cleanups.push(dir.remove, () => shared.close(), () => own.close());
+    cleanups.push(
+      dir.remove,
+      () => shared.close(),
+      () => own.close(),
+    );
     const service: Service = await startInProcess(
       testConfig(dir.path, {
         defaultSink: { type: 'http', url: shared.url },

@@ -48,7 +48,9 @@ describe('lifecycle', () => {
     const second = await startChild(raw, dir.path);
     cleanups.push(() => void second.proc.kill('SIGKILL'));
     await sink.waitFor((r) => r.unique === 300, 20_000);
-    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual(
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     second.proc.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });
@@ -58,7 +60,10 @@ describe('lifecycle', () => {
     cleanups.push(dir.remove);
     const file = join(dir.path, 'bad.yaml');
     writeFileSync(file, 'buffer:\n  whenFull: sometimes\n  maxbytes: 1GiB\n');
-    const run = spawnSync(process.execPath, [MAIN, 'run', '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [MAIN, 'run', '--config', file], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('buffer.whenFull');
     expect(run.stderr).toContain('buffer.maxbytes');

@@ -18,7 +18,11 @@ describe('sink trouble', () => {
     const dir = tempDir();
     const good = await startMockSink({ keepEvents: true });
     const bad = await startMockSink({ keepEvents: true, mode: badMode });
-    cleanups.push(dir.remove, () => good.close(), () => bad.close());
+    cleanups.push(
+      dir.remove,
+      () => good.close(),
+      () => bad.close(),
+    );
     const service = await startInProcess(
       testConfig(dir.path, {
         defaultSink: { type: 'http', url: good.url },
@@ -76,7 +80,9 @@ describe('sink trouble', () => {
 
     const db = new Database(join(dir.path, DB_FILE), { readonly: true });
     try {
-      const rows = db.prepare('SELECT tenant, status, reason, payload FROM dead_letters ORDER BY seq').all() as {
+      const rows = db
+        .prepare('SELECT tenant, status, reason, payload FROM dead_letters ORDER BY seq')
+        .all() as {
         tenant: string;
         status: number;
         reason: string;

@@ -16,12 +16,20 @@ export function tempDir(prefix = 'logdriver-test-'): { path: string; remove: () 
 }
 
 /** A raw config (file shape) on OS-assigned loopback ports, with fast delivery settings for tests. */
-export function testConfig(dataDir: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function testConfig(
+  dataDir: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const base: Record<string, unknown> = {
     dataDir,
     ingest: { zmq: { endpoint: 'tcp://127.0.0.1:*' }, http: { listen: '127.0.0.1:0' } },
     admin: { listen: '127.0.0.1:0' },
-    delivery: { batchSize: 200, maxBatchAgeMs: 50, retry: { initialMs: 20, maxMs: 200 }, shutdownGraceMs: 2000 },
+    delivery: {
+      batchSize: 200,
+      maxBatchAgeMs: 50,
+      retry: { initialMs: 20, maxMs: 200 },
+      shutdownGraceMs: 2000,
+    },
     log: { level: 'silent' },
   };
   return deepMerge(base, overrides);
@@ -32,7 +40,12 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
         ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }
@@ -52,7 +65,11 @@ export interface ServiceProcess {
 }
 
 /** Runs `logdriver run --config FILE` as a child process; resolves once it logged its endpoints. */
-export async function startChild(raw: Record<string, unknown>, dir: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+export async function startChild(
+  raw: Record<string, unknown>,
+  dir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServiceProcess> {
   const file = join(dir, `config-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const withLog = deepMerge(raw, { log: { level: 'info' } });
   writeFileSync(file, JSON.stringify(withLog));
@@ -66,22 +83,29 @@ export async function startChild(raw: Record<string, unknown>, dir: string, env:
   );
   const endpoints = await new Promise<Endpoints>((resolve, reject) => {
     let partial = '';
-    proc.stderr!.on('data', (chunk: Buffer) => {
+    proc.stderr.on('data', (chunk: Buffer) => {
       partial += chunk.toString('utf8');
       const lines = partial.split('\n');
       partial = lines.pop()!;
       for (const line of lines) {
         stderr.push(line);
-        if (line.includes('"logdriver started"')) resolve((JSON.parse(line) as { endpoints: Endpoints }).endpoints);
+        if (line.includes('"logdriver started"'))
+          resolve((JSON.parse(line) as { endpoints: Endpoints }).endpoints);
       }
     });
-    void exited.then(({ code }) => reject(new Error(`service exited (${code}) before starting:\n${stderr.join('\n')}`)));
+    void exited.then(({ code }) =>
+      reject(new Error(`service exited (${code}) before starting:\n${stderr.join('\n')}`)),
+    );
   });
   return { proc, endpoints, stderr, exited };
 }
 
 /** Polls `check` until it returns true; fails with `what` after timeoutMs. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -91,7 +115,13 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 }
 
 export function event(tenant: string, n: number, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ tenantId: tenant, n, timestampMillis: 1764000000000 + n, iclFields: { event: 'DATA_DECRYPT' }, ...extra });
+  return JSON.stringify({
+    tenantId: tenant,
+    n,
+    timestampMillis: 1764000000000 + n,
+    iclFields: { event: 'DATA_DECRYPT' },
+    ...extra,
+  });
 }
 
 export function httpBase(e: Endpoints): string {

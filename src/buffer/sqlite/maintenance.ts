@@ -2,7 +2,13 @@
 // the only checkpointer) and, with auto_vacuum=INCREMENTAL, returns freed pages to the filesystem.
 import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import type { Telemetry } from '../../telemetry/telemetry.js';
+
+/** Told about each checkpoint (the worker forwards it to telemetry on the main thread). */
+export type MaintenanceListener = (event: {
+  kind: 'checkpoint';
+  walBytesBefore: number;
+  seconds: number;
+}) => void;
 
 const VACUUM_INTERVAL_MS = 5_000;
 /** Pages returned per vacuum step: bounded so one step never stalls the event loop for long. */
@@ -24,15 +30,15 @@ export class Maintenance {
   readonly #dbPath: string;
   readonly #walPath: string;
   readonly #walMaxBytes: number;
-  readonly #telemetry: Telemetry;
+  readonly #listener: MaintenanceListener | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
 
-  constructor(db: Database, dbPath: string, walMaxBytes: number, telemetry: Telemetry) {
+  constructor(db: Database, dbPath: string, walMaxBytes: number, listener?: MaintenanceListener) {
     this.#db = db;
     this.#dbPath = dbPath;
     this.#walPath = `${dbPath}-wal`;
     this.#walMaxBytes = walMaxBytes;
-    this.#telemetry = telemetry;
+    this.#listener = listener;
     const incremental = (db.pragma('auto_vacuum', { simple: true }) as number) === 2;
     if (incremental) {
       this.#timer = setInterval(() => this.vacuumStep(), VACUUM_INTERVAL_MS);
@@ -40,21 +46,24 @@ export class Maintenance {
     }
   }
 
-  /** Called after every write transaction: checkpoint once the WAL passed its cap. */
+  /**
+   * Called after every write transaction: checkpoint once the WAL passed its cap. TRUNCATE (we are the only
+   * connection, so no reader can hold it up) empties the file, so its size keeps measuring what is in it.
+   */
   afterWrite(): void {
     const wal = sizeOf(this.#walPath);
-    if (wal >= this.#walMaxBytes) this.checkpoint('RESTART');
+    if (wal >= this.#walMaxBytes) this.checkpoint('TRUNCATE');
   }
 
-  /**
-   * RESTART waits for readers (we are the only connection, so none) and makes the next writer start the
-   * WAL from its beginning; journal_size_limit then truncates the file back to the cap.
-   */
   checkpoint(mode: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): void {
     const before = sizeOf(this.#walPath);
     const started = process.hrtime.bigint();
     this.#db.pragma(`wal_checkpoint(${mode})`);
-    this.#telemetry.checkpointRun(before, Number(process.hrtime.bigint() - started) / 1e9);
+    this.#listener?.({
+      kind: 'checkpoint',
+      walBytesBefore: before,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
   }
 
   /** Returns free pages to the OS once they are a large share of the file; returns pages freed. */
@@ -64,7 +73,8 @@ export class Maintenance {
     if (free < VACUUM_MIN_FREE_PAGES || free < total * VACUUM_FREE_SHARE) return 0;
     const pages = Math.min(free, VACUUM_STEP_PAGES);
     this.#db.pragma(`incremental_vacuum(${pages})`);
-    this.afterWrite();
+    // The file only shrinks when the freed pages are checkpointed out of the WAL.
+    this.checkpoint('TRUNCATE');
     return pages;
   }
 

@@ -13,13 +13,13 @@ export interface EventRow {
 /** Bytes an event counts against buffer.maxBytes: its payload, its tenant and a fixed row overhead. */
 export const ROW_OVERHEAD_BYTES = 48;
 
-export function eventBytes(tenant: string, payload: Buffer): number {
-  return payload.byteLength + Buffer.byteLength(tenant) + ROW_OVERHEAD_BYTES;
+export function eventBytes(tenant: string, payloadBytes: number): number {
+  return payloadBytes + Buffer.byteLength(tenant) + ROW_OVERHEAD_BYTES;
 }
 
 export function prepareStatements(db: Database) {
   return {
-    insert: db.prepare<[number, number, number, Buffer]>(
+    insert: db.prepare<[number, number, number, Uint8Array]>(
       'INSERT INTO events (tid, seq, received_at, payload) VALUES (?, ?, ?, ?)',
     ),
     readTenant: db.prepare<[number, number, number], EventRow>(
@@ -37,7 +37,9 @@ export function prepareStatements(db: Database) {
     addTotals: db.prepare<[number, number]>(
       'UPDATE totals SET events = events + ?, bytes = bytes + ? WHERE id = 1',
     ),
-    totals: db.prepare<[], { events: number; bytes: number }>('SELECT events, bytes FROM totals WHERE id = 1'),
+    totals: db.prepare<[], { events: number; bytes: number }>(
+      'SELECT events, bytes FROM totals WHERE id = 1',
+    ),
     setNextSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'next_seq'`),
     tenants: db.prepare<[], { tid: number; name: string; events: number; bytes: number }>(
       'SELECT tid, name, events, bytes FROM tenants',

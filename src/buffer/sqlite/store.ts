@@ -1,8 +1,9 @@
-// The SQLite buffer: WAL, one write transaction per event-loop turn (appends and ack-deletes together, so
-// neither starves the other), dead letters, a byte cap, deliberate checkpoints.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+// SqliteBuffer: the EventBuffer backed by SQLite. This main-thread side batches appends, acks and retry
+// marks into one commit at a time (group commit) and keeps the counters; a worker thread runs SQLite, so
+// fsyncs and checkpoints never stall ingest or delivery.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type {
@@ -14,171 +15,206 @@ import type {
   StoredEvent,
   TenantBacklog,
 } from '../types.js';
-import { Maintenance } from './maintenance.js';
-import { migrate } from './migrations.js';
-import { eventBytes, prepareStatements, type EventRow, type Statements } from './statements.js';
-import { TenantIds } from './tenants.js';
+import { packAppends, unpackRows } from './codec.js';
+import { DB_FILE, SqliteEngine, type CommitResult, type EngineOptions, type RowRef } from './engine.js';
 import { Deferred } from './deferred.js';
+import type { Reply, Unnumbered } from './protocol.js';
+import { eventBytes } from './statements.js';
 
-export interface SqliteBufferOptions {
-  dataDir: string;
-  synchronous: 'full' | 'normal' | 'off' | 'extra';
+export { DB_FILE };
+
+export interface SqliteBufferOptions extends EngineOptions {
   maxBytes: number;
+  /** A commit is started at once when this many events wait (otherwise at the end of the event-loop turn). */
   commitMaxEvents: number;
+  /** How long a commit waits for more events after the first one (0: the next event-loop turn). */
   commitWaitMs: number;
-  walMaxBytes: number;
-  autoVacuum: 'incremental' | 'none';
   telemetry: Telemetry;
 }
 
-export const DB_FILE = 'logdriver.db';
+/** The worker is compiled JavaScript; under the test runner this module is TypeScript, so use dist's copy. */
+function workerUrl(): URL {
+  const here = new URL('./worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return here;
+  return new URL(here.href.replace('/src/buffer/sqlite/', '/dist/src/buffer/sqlite/'));
+}
+
+type Call = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 export class SqliteBuffer implements EventBuffer {
   readonly bufferId: string;
   readonly path: string;
-  readonly db: Database.Database;
-  readonly #opts: SqliteBufferOptions;
-  readonly #st: Statements;
-  readonly #tenants: TenantIds;
-  readonly #maintenance: Maintenance;
+  readonly #o: SqliteBufferOptions;
+  readonly #worker: Worker;
+  readonly #calls = new Map<number, Call>();
+  #nextId = 1;
   readonly #listeners = new Set<(n: CommitNotice) => void>();
   #appends: IncomingEvent[] = [];
-  /** Bytes of #appends: counted against the cap before they commit, so one busy turn cannot overshoot it. */
   #appendBytes = 0;
-  #deletes: StoredEvent[] = [];
+  #deletes: RowRef[] = [];
+  #retries: { rows: RowRef[]; nextAttemptAt: number }[] = [];
   #turn: Deferred | undefined;
-  #flushScheduled = false;
-  #nextSeq: number;
+  #scheduled = false;
+  /** The commit the worker is running: its bytes still count against the cap until it is done. */
+  #inFlight: Promise<void> | undefined;
+  #inFlightBytes = 0;
   #events: number;
   #bytes: number;
   #deadLetters: number;
+  readonly #tenantCounts = new Map<string, { events: number; bytes: number }>();
   #notFullWaiters: (() => void)[] = [];
   #closed = false;
+  #failed: Error | undefined;
 
   constructor(opts: SqliteBufferOptions) {
-    this.#opts = opts;
-    mkdirSync(opts.dataDir, { recursive: true });
+    this.#o = opts;
     this.path = join(opts.dataDir, DB_FILE);
-    this.db = new Database(this.path);
-    // auto_vacuum only takes effect before the first table exists; on an existing file it is a no-op.
-    this.db.pragma(`auto_vacuum = ${opts.autoVacuum === 'incremental' ? 'INCREMENTAL' : 'NONE'}`);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous.toUpperCase()}`);
-    // Checkpoints are run by Maintenance after writes, not inside whichever commit crosses the threshold.
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.db.pragma(`journal_size_limit = ${opts.walMaxBytes}`);
-    this.db.pragma('temp_store = MEMORY');
-    this.db.pragma('cache_size = -32768'); // 32 MiB page cache
-    migrate(this.db);
-    this.#st = prepareStatements(this.db);
-    this.#tenants = new TenantIds(this.#st);
-    this.bufferId = this.#st.meta.get('buffer_id')!.value;
-    this.#nextSeq = Number(this.#st.meta.get('next_seq')!.value);
-    const totals = this.#st.totals.get()!;
-    this.#events = totals.events;
-    this.#bytes = totals.bytes;
-    this.#deadLetters = this.#st.deadLetterCount.get()!.n;
-    this.#maintenance = new Maintenance(this.db, this.path, opts.walMaxBytes, opts.telemetry);
+    // Open once here, synchronously: migrations run and a bad file fails the start, before the worker.
+    const engine = new SqliteEngine(opts);
+    const snap = engine.snapshot();
+    engine.close();
+    this.bufferId = snap.bufferId;
+    this.#events = snap.events;
+    this.#bytes = snap.bytes;
+    this.#deadLetters = snap.deadLetters;
+    for (const t of snap.tenants) this.#tenantCounts.set(t.tenant, { events: t.events, bytes: t.bytes });
+    const workerData: EngineOptions = {
+      dataDir: opts.dataDir,
+      synchronous: opts.synchronous,
+      walMaxBytes: opts.walMaxBytes,
+      autoVacuum: opts.autoVacuum,
+    };
+    // The worker only holds one commit's batch and one read at a time: a small heap keeps RSS bounded.
+    this.#worker = new Worker(workerUrl(), { workerData, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    this.#worker.on('message', (m: Reply) => this.#onReply(m));
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('exit', (code) => {
+      if (!this.#closed) this.#fail(new Error(`buffer worker exited with code ${code}`));
+    });
+  }
+
+  #onReply(m: Reply): void {
+    if ('checkpoint' in m) {
+      this.#o.telemetry.checkpointRun(m.checkpoint.walBytesBefore, m.checkpoint.seconds);
+      return;
+    }
+    const call = this.#calls.get(m.id);
+    if (!call) return;
+    this.#calls.delete(m.id);
+    if (m.ok) call.resolve(m.result);
+    else call.reject(new LogdriverError(ErrorCodes.BUFFER_COMMIT, `buffer worker: ${m.error.message}`));
+  }
+
+  /** The worker died: every waiting call fails, and so does everything after. */
+  #fail(err: Error): void {
+    this.#failed = err;
+    this.#o.telemetry.log.fatal({ err }, 'buffer worker failed');
+    for (const c of this.#calls.values()) c.reject(err);
+    this.#calls.clear();
+  }
+
+  #call<T>(req: Unnumbered, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.postMessage({ ...req, id }, transfer);
+    });
   }
 
   append(events: readonly IncomingEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
     for (const e of events) {
       this.#appends.push(e);
-      this.#appendBytes += eventBytes(e.tenant, e.payload);
+      this.#appendBytes += eventBytes(e.tenant, e.payload.byteLength);
     }
-    return this.#schedule(this.#appends.length >= this.#opts.commitMaxEvents);
+    return this.#join(this.#appends.length >= this.#o.commitMaxEvents);
   }
 
   ack(events: readonly StoredEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    for (const e of events) this.#deletes.push(e);
-    return this.#schedule(false);
+    for (const e of events) this.#deletes.push(rowRef(e));
+    return this.#join(false);
   }
 
-  /** Joins the current turn's transaction; `now` commits at once (the pending batch reached its cap). */
-  #schedule(now: boolean): Promise<void> {
+  /** Joins the next commit, like ack: a sink that is down must not cost an fsync per retry. */
+  retryLater(events: readonly StoredEvent[], nextAttemptAt: number): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    this.#retries.push({ rows: events.map(rowRef), nextAttemptAt });
+    return this.#join(false);
+  }
+
+  /** Joins the next commit; it starts at the end of this turn, or when the running one ends. */
+  #join(now: boolean): Promise<void> {
     this.#turn ??= new Deferred();
     const promise = this.#turn.promise;
-    if (now) this.#flush();
-    else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
+    if (this.#inFlight) return promise; // #commit picks it up when the running commit ends
+    if (now) this.#commit();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
       // setImmediate runs after pending I/O callbacks: everything received in this turn shares the commit.
-      if (this.#opts.commitWaitMs > 0) setTimeout(() => this.#flush(), this.#opts.commitWaitMs);
-      else setImmediate(() => this.#flush());
+      if (this.#o.commitWaitMs > 0) setTimeout(() => this.#commit(), this.#o.commitWaitMs);
+      else setImmediate(() => this.#commit());
     }
     return promise;
   }
 
-  /** Commits pending appends and deletes in one transaction (one fsync) and settles the turn's promise. */
-  #flush(): void {
-    this.#flushScheduled = false;
+  #commit(): void {
+    this.#scheduled = false;
+    const turn = this.#turn;
+    if (!turn || this.#inFlight) return;
     const appends = this.#appends;
     const deletes = this.#deletes;
-    const turn = this.#turn;
-    if (!turn) return;
+    const retries = this.#retries;
+    this.#inFlightBytes = this.#appendBytes;
     this.#appends = [];
     this.#appendBytes = 0;
     this.#deletes = [];
+    this.#retries = [];
     this.#turn = undefined;
-    const started = process.hrtime.bigint();
-    let addedBytes = 0;
-    let removed = 0;
-    let removedBytes = 0;
-    try {
-      this.db.transaction(() => {
-        let seq = this.#nextSeq;
-        for (const e of appends) {
-          this.#st.insert.run(this.#tenants.idOf(e.tenant), seq++, e.receivedAt, e.payload);
-          const size = eventBytes(e.tenant, e.payload);
-          addedBytes += size;
-          this.#tenants.add(e.tenant, 1, size);
-        }
-        for (const e of deletes) {
-          const tid = this.#tenants.find(e.tenant);
-          if (tid !== undefined && this.#st.deleteOne.run(tid, e.seq).changes > 0) {
-            const size = eventBytes(e.tenant, e.payload);
-            removed++;
-            removedBytes += size;
-            this.#tenants.add(e.tenant, -1, -size);
-          }
-        }
-        this.#tenants.writeDelta();
-        if (appends.length > 0) this.#st.setNextSeq.run(String(seq));
-        this.#st.addTotals.run(appends.length - removed, addedBytes - removedBytes);
-        this.#nextSeq = seq;
-      })();
-    } catch (err) {
-      this.#tenants.rollback();
-      this.#opts.telemetry.commitFailed(err, appends.length);
-      turn.reject(new LogdriverError(ErrorCodes.BUFFER_COMMIT, 'committing to the buffer failed', { cause: err }));
+    const packed = packAppends(appends);
+    this.#inFlight = this.#call<CommitResult>({ op: 'commit', appends: packed, deletes, retries }, [
+      packed,
+    ]).then(
+      (r) => this.#committed(r, turn),
+      (err: unknown) => {
+        this.#o.telemetry.commitFailed(err, appends.length);
+        turn.reject(err);
+      },
+    );
+    void this.#inFlight.finally(() => {
+      this.#inFlight = undefined;
+      this.#inFlightBytes = 0;
       this.#wakeNotFull();
-      return;
-    }
-    this.#tenants.commit();
-    this.#events += appends.length - removed;
-    this.#bytes += addedBytes - removedBytes;
-    if (appends.length > 0) {
-      this.#opts.telemetry.eventsCommitted(appends.length, addedBytes, Number(process.hrtime.bigint() - started) / 1e9);
-    }
-    turn.resolve();
-    this.#maintenance.afterWrite();
-    if (removed > 0) this.#wakeNotFull();
-    if (appends.length > 0) this.#notify(appends);
+      // Whatever arrived while the worker was busy goes next, at once: that is the group commit.
+      if (this.#turn) this.#commit();
+    });
   }
 
-  #notify(appends: readonly IncomingEvent[]): void {
-    const notice = new Map<string, { count: number; firstReceivedAt: number }>();
-    for (const e of appends) {
-      const t = notice.get(e.tenant);
-      if (t) t.count++;
-      else notice.set(e.tenant, { count: 1, firstReceivedAt: e.receivedAt });
-    }
+  #committed(r: CommitResult, turn: Deferred): void {
+    this.#events += r.committed - r.removed;
+    this.#bytes += r.addedBytes - r.removedBytes;
+    // Now counted in #bytes: keeping them in flight until .finally would make isFull() count them twice.
+    this.#inFlightBytes = 0;
+    this.#applyTenantDeltas(r.tenantDeltas);
+    if (r.committed > 0) this.#o.telemetry.eventsCommitted(r.committed, r.addedBytes, r.seconds);
+    turn.resolve();
+    if (r.notice.length === 0) return;
+    const notice = new Map(r.notice.map(([t, count, firstReceivedAt]) => [t, { count, firstReceivedAt }]));
     for (const l of this.#listeners) l(notice);
   }
 
+  #applyTenantDeltas(deltas: readonly [string, number, number][]): void {
+    for (const [tenant, events, bytes] of deltas) {
+      const c = this.#tenantCounts.get(tenant);
+      if (!c) this.#tenantCounts.set(tenant, { events, bytes });
+      else if ((c.events += events) === 0) this.#tenantCounts.delete(tenant);
+      else c.bytes += bytes;
+    }
+  }
+
   isFull(): boolean {
-    return this.#bytes + this.#appendBytes >= this.#opts.maxBytes;
+    return this.#bytes + this.#appendBytes + this.#inFlightBytes >= this.#o.maxBytes;
   }
 
   whenNotFull(): Promise<void> {
@@ -199,106 +235,74 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   backlog(): Promise<TenantBacklog[]> {
-    const out: TenantBacklog[] = [];
-    for (const { tenant, events, bytes } of this.#tenants.backlog()) {
-      const oldest = this.#st.oldest.get(this.#tenants.find(tenant)!);
-      if (oldest) out.push({ tenant, events, bytes, oldestReceivedAt: oldest.received_at });
-    }
-    return Promise.resolve(out);
+    return this.#call<TenantBacklog[]>({ op: 'backlog' });
   }
 
-  /** The tenants with the largest backlogs, from in-memory counts (cheap: for stats every second). */
+  /** The tenants with the largest backlogs, from counters kept here (cheap: stats read it every second). */
   topTenants(n: number): { tenant: string; events: number; bytes: number }[] {
-    return this.#tenants.backlog().slice(0, n);
+    return [...this.#tenantCounts]
+      .map(([tenant, c]) => ({ tenant, ...c }))
+      .sort((a, b) => b.events - a.events)
+      .slice(0, n);
   }
 
-  read(tenant: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
-    const tid = this.#tenants.find(tenant);
-    const out: StoredEvent[] = [];
-    if (tid === undefined) return Promise.resolve(out);
-    let bytes = 0;
-    for (const row of this.#st.readTenant.iterate(tid, afterSeq, limit)) {
-      if (out.length > 0 && bytes + row.payload.byteLength > maxBytes) break;
-      bytes += row.payload.byteLength;
-      out.push(this.#toStored(tenant, row));
-    }
-    return Promise.resolve(out);
+  async read(tenant: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
+    const packed = await this.#call<ArrayBuffer>({ op: 'read', tenant, afterSeq, limit, maxBytes });
+    return unpackRows(packed).map((r) => ({ ...r, id: `${this.bufferId}-${r.seq}`, tenant }));
   }
 
-  #toStored(tenant: string, row: EventRow): StoredEvent {
-    return {
-      seq: row.seq,
-      id: `${this.bufferId}-${row.seq}`,
-      tenant,
-      receivedAt: row.received_at,
-      attempts: row.attempts,
-      nextAttemptAt: row.next_attempt_at,
-      payload: row.payload,
-    };
-  }
-
-  retryLater(events: readonly StoredEvent[], nextAttemptAt: number): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
-    this.db.transaction(() => {
-      for (const e of events) {
-        const tid = this.#tenants.find(e.tenant);
-        if (tid !== undefined) this.#st.retryOne.run(nextAttemptAt, tid, e.seq);
-      }
-    })();
-    this.#maintenance.afterWrite();
-    return Promise.resolve();
-  }
-
-  deadLetter(letters: readonly DeadLetter[]): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
-    const now = Date.now();
-    let removed = 0;
-    let bytes = 0;
-    this.db.transaction(() => {
-      for (const { event: e, status, reason } of letters) {
-        const tid = this.#tenants.find(e.tenant);
-        if (tid === undefined) continue;
-        if (this.#st.moveToDeadLetters.run(e.tenant, now, status, reason, tid, e.seq).changes === 0) continue;
-        this.#st.deleteOne.run(tid, e.seq);
-        const size = eventBytes(e.tenant, e.payload);
-        removed++;
-        bytes += size;
-        this.#tenants.add(e.tenant, -1, -size);
-      }
-      this.#tenants.writeDelta();
-      this.#st.addTotals.run(-removed, -bytes);
-    })();
-    this.#tenants.commit();
-    this.#deadLetters += removed;
-    this.#events -= removed;
-    this.#bytes -= bytes;
-    this.#maintenance.afterWrite();
+  async deadLetter(letters: readonly DeadLetter[]): Promise<void> {
+    if (this.#closed) throw closedError();
+    const r = await this.#call<{ removed: number; bytes: number; tenantDeltas: [string, number, number][] }>({
+      op: 'deadLetter',
+      letters: letters.map((l) => ({ row: rowRef(l.event), status: l.status, reason: l.reason })),
+    });
+    this.#deadLetters += r.removed;
+    this.#events -= r.removed;
+    this.#bytes -= r.bytes;
+    this.#applyTenantDeltas(r.tenantDeltas);
     this.#wakeNotFull();
-    return Promise.resolve();
+  }
+
+  /** Runs one incremental-vacuum step now (the worker also runs them on a timer); returns pages freed. */
+  vacuumNow(): Promise<number> {
+    return this.#call<number>({ op: 'vacuum' });
   }
 
   stats(): BufferStats {
-    const files = this.#maintenance.fileSizes();
     return {
       events: this.#events,
       bytes: this.#bytes,
       deadLetters: this.#deadLetters,
-      fileBytes: files.db,
-      walBytes: files.wal,
+      fileBytes: sizeOf(this.path),
+      walBytes: sizeOf(`${this.path}-wal`),
     };
   }
 
   /** Commits what is pending, checkpoints the WAL into the database and closes. Idempotent. */
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#flush();
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    while (this.#turn || this.#inFlight) {
+      if (!this.#inFlight) this.#commit();
+      await this.#inFlight?.catch(() => undefined);
+    }
     for (const w of this.#notFullWaiters) w();
     this.#notFullWaiters = [];
-    this.#maintenance.close();
-    this.db.pragma('optimize');
-    this.db.close();
-    return Promise.resolve();
+    if (!this.#failed) await this.#call({ op: 'close' }).catch(() => undefined);
+    await this.#worker.terminate();
+  }
+}
+
+function rowRef(e: StoredEvent): RowRef {
+  return { tenant: e.tenant, seq: e.seq, bytes: eventBytes(e.tenant, e.payload.byteLength) };
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 

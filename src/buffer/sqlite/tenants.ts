@@ -50,11 +50,15 @@ export class TenantIds {
 
   /** Writes the recorded changes; call last inside the transaction. */
   writeDelta(): void {
-    for (const [name, d] of this.#delta) this.#st.addTenantTotals.run(d.events, d.bytes, this.#ids.get(name)!);
+    for (const [name, d] of this.#delta)
+      this.#st.addTenantTotals.run(d.events, d.bytes, this.#ids.get(name)!);
   }
 
-  commit(): void {
+  /** Keeps the transaction's changes in memory; returns them as [tenant, events, bytes]. */
+  commit(): [string, number, number][] {
+    const out: [string, number, number][] = [];
     for (const [name, d] of this.#delta) {
+      out.push([name, d.events, d.bytes]);
       const c = this.#counts.get(name);
       if (c) {
         c.events += d.events;
@@ -63,6 +67,7 @@ export class TenantIds {
     }
     this.#delta = new Map();
     this.#uncommitted = [];
+    return out;
   }
 
   rollback(): void {

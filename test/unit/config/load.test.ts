@@ -2,8 +2,6 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCodes, isLogdriverError } from '../../../src/errors.js';
 import {
-  ConfigError,
-  Secret,
   type HttpSinkConfig,
   describeConfigError,
   loadConfig,
@@ -201,8 +199,8 @@ describe('validation errors', () => {
 
   it('formats errors for a failed start', () => {
     const err = failure(() => resolveConfig({ log: { level: 'loud' } }, {}));
-    expect(describeConfigError(err)).toMatch(/^logdriver: invalid configuration[^]*log\.level: /);
-    expect(describeConfigError(new Error('boom'))).toBe('logdriver: configuration error: boom');
+    expect(describeConfigError(err)).toMatch(/^invalid configuration[^]*\n {2}log\.level: /);
+    expect(describeConfigError(new Error('boom'))).toBe('configuration error: boom');
   });
 });
 

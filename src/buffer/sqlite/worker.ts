@@ -1,0 +1,52 @@
+// The buffer's worker thread: owns the SQLite connection and runs every statement, in request order.
+import { parentPort, workerData } from 'node:worker_threads';
+import { packRows, unpackAppends } from './codec.js';
+import { SqliteEngine } from './engine.js';
+import type { Reply, Request, WorkerData } from './protocol.js';
+
+const port = parentPort!;
+const engine = new SqliteEngine(workerData as WorkerData, (e) =>
+  port.postMessage({
+    id: -1,
+    ok: true,
+    checkpoint: { walBytesBefore: e.walBytesBefore, seconds: e.seconds },
+  } satisfies Reply),
+);
+
+port.on('message', (req: Request) => {
+  try {
+    switch (req.op) {
+      case 'commit': {
+        const result = engine.commit(unpackAppends(req.appends), req.deletes, req.retries);
+        port.postMessage({ id: req.id, ok: true, result } satisfies Reply);
+        break;
+      }
+      case 'read': {
+        const rows = packRows(engine.read(req.tenant, req.afterSeq, req.limit, req.maxBytes));
+        port.postMessage({ id: req.id, ok: true, result: rows } satisfies Reply, [rows]);
+        break;
+      }
+      case 'deadLetter':
+        port.postMessage({ id: req.id, ok: true, result: engine.deadLetter(req.letters) } satisfies Reply);
+        break;
+      case 'backlog':
+        port.postMessage({ id: req.id, ok: true, result: engine.backlog() } satisfies Reply);
+        break;
+      case 'vacuum':
+        port.postMessage({ id: req.id, ok: true, result: engine.vacuumStep() } satisfies Reply);
+        break;
+      case 'close':
+        engine.close();
+        port.postMessage({ id: req.id, ok: true, result: null } satisfies Reply);
+        port.close();
+        break;
+    }
+  } catch (err) {
+    const e = err as { message?: string; code?: string };
+    port.postMessage({
+      id: req.id,
+      ok: false,
+      error: { message: e.message ?? String(err), code: e.code },
+    } satisfies Reply);
+  }
+});

@@ -1,0 +1,18 @@
+// Runs the buffer conformance suite against SqliteBuffer, closing and reopening the database file.
+import { openSqlite } from '../../support/fixtures.js';
+import { bufferConformance } from './conformance.js';
+
+bufferConformance(
+  'sqlite (synchronous=full)',
+  (dir, { maxBytes }) => openSqlite(dir, { maxBytes, synchronous: 'full' }),
+  {
+    reopen: true,
+  },
+);
+
+// commitWaitMs > 0 takes the timer path of group commit; a tiny commitMaxEvents splits appends over commits.
+bufferConformance(
+  'sqlite (commitWaitMs=2, commitMaxEvents=3)',
+  (dir, { maxBytes }) => openSqlite(dir, { maxBytes, commitWaitMs: 2, commitMaxEvents: 3 }),
+  { reopen: true, numRuns: 30 },
+);
