@@ -31,7 +31,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.constant({ kind: 'delivered' as const }),
   fc.record({ kind: fc.constant('retry' as const), retryAfterMs: fc.option(fc.nat(15), { nil: undefined }) }),
   fc.constant({ kind: 'throw' as const }),
-  fc.record({ kind: fc.constant('rejected' as const), status: fc.option(fc.integer({ min: 400, max: 499 }), { nil: undefined }) }),
+  fc.record({
+    kind: fc.constant('rejected' as const),
+    status: fc.option(fc.integer({ min: 400, max: 499 }), { nil: undefined }),
+  }),
   fc.record({ kind: fc.constant('partial' as const), mask: fc.nat() }),
 );
 
@@ -49,7 +52,9 @@ function scripted(steps: readonly Step[]): ScriptedSink {
         return {
           kind: 'partial',
           retry: events.filter((_, i) => code(i) === 1).map((e) => e.id),
-          rejected: events.filter((_, i) => code(i) === 2).map((e) => ({ id: e.id, status: 422, reason: `bad ${e.id}` })),
+          rejected: events
+            .filter((_, i) => code(i) === 2)
+            .map((e) => ({ id: e.id, status: 422, reason: `bad ${e.id}` })),
         };
       }
       default:
@@ -61,24 +66,32 @@ function scripted(steps: readonly Step[]): ScriptedSink {
 describe('Dispatcher delivery', () => {
   it('settles every event exactly once, in per-tenant order, whatever the sink answers', async () => {
     const tenants = fc.constantFrom('acme', 'globex', 'initech');
-    const chunks = fc.array(fc.tuple(tenants, fc.integer({ min: 1, max: 7 })), { minLength: 1, maxLength: 6 });
+    const chunks = fc.array(fc.tuple(tenants, fc.integer({ min: 1, max: 7 })), {
+      minLength: 1,
+      maxLength: 6,
+    });
     await fc.assert(
-      fc.asyncProperty(chunks, fc.array(step, { maxLength: 25 }), fc.integer({ min: 1, max: 6 }), async (appends, steps, batchSize) => {
-        const buffer = new MemoryBuffer();
-        const sink = scripted(steps);
-        const h = new Harness({ buffer, fallback: sink, lane: { batchSize, maxBatchAgeMs: 2 } });
-        const counts = new Map<string, number>();
-        // Half the events are stored before start (found by the start-up scan), half arrive while running.
-        for (const [i, [tenant, n]] of appends.entries()) {
-          if (i === Math.floor(appends.length / 2)) await start(h);
-          await buffer.append(eventsFor(tenant, n, counts.get(tenant) ?? 0));
-          counts.set(tenant, (counts.get(tenant) ?? 0) + n);
-        }
-        if (started.at(-1) !== h) await start(h);
-        await h.drained();
-        checkSettlement(sink, buffer, counts, batchSize);
-        await h.dispatcher.close(0);
-      }),
+      fc.asyncProperty(
+        chunks,
+        fc.array(step, { maxLength: 25 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (appends, steps, batchSize) => {
+          const buffer = new MemoryBuffer();
+          const sink = scripted(steps);
+          const h = new Harness({ buffer, fallback: sink, lane: { batchSize, maxBatchAgeMs: 2 } });
+          const counts = new Map<string, number>();
+          // Half the events are stored before start (found by the start-up scan), half arrive while running.
+          for (const [i, [tenant, n]] of appends.entries()) {
+            if (i === Math.floor(appends.length / 2)) await start(h);
+            await buffer.append(eventsFor(tenant, n, counts.get(tenant) ?? 0));
+            counts.set(tenant, (counts.get(tenant) ?? 0) + n);
+          }
+          if (started.at(-1) !== h) await start(h);
+          await h.drained();
+          checkSettlement(sink, buffer, counts, batchSize);
+          await h.dispatcher.close(0);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -117,7 +130,9 @@ describe('Dispatcher delivery', () => {
 
   it('waits at least the Retry-After the sink asked for before the next attempt', async () => {
     const sink = new ScriptedSink((_e, _s, call) =>
-      call === 0 ? { kind: 'retry', reason: 'HTTP 429', status: 429, retryAfterMs: 300 } : { kind: 'delivered' },
+      call === 0
+        ? { kind: 'retry', reason: 'HTTP 429', status: 429, retryAfterMs: 300 }
+        : { kind: 'delivered' },
     );
     // random 0: the jittered backoff alone would retry at once.
     const h = await start(new Harness({ fallback: sink, random: () => 0 }));
@@ -167,19 +182,36 @@ describe('Dispatcher delivery', () => {
     const sink = new ScriptedSink((events, _s, call): SinkOutcome => {
       if (call !== 0) return { kind: 'delivered' };
       const [, e1, e2, e3] = events;
-      return { kind: 'partial', retry: [e1!.id, e3!.id], rejected: [{ id: e2!.id, status: 413, reason: 'too big' }] };
+      return {
+        kind: 'partial',
+        retry: [e1!.id, e3!.id],
+        rejected: [{ id: e2!.id, status: 413, reason: 'too big' }],
+      };
     });
     const h = await start(new Harness({ buffer, fallback: sink, lane: { batchSize: 5 } }));
     await buffer.append(eventsFor('acme', 8));
     await h.drained();
-    expect(sink.calls.map((c) => nOf(c.events))).toEqual([[0, 1, 2, 3, 4], [1, 3], [5, 6, 7]]);
-    expect(buffer.deadLetters.map((d) => [numberOf(d.event), d.status, d.reason])).toEqual([[2, 413, 'too big']]);
-    expect(sink.acknowledged().map((id) => sink.calls.flatMap((c) => c.events).find((e) => e.id === id)!)).toHaveLength(7);
+    expect(sink.calls.map((c) => nOf(c.events))).toEqual([
+      [0, 1, 2, 3, 4],
+      [1, 3],
+      [5, 6, 7],
+    ]);
+    expect(buffer.deadLetters.map((d) => [numberOf(d.event), d.status, d.reason])).toEqual([
+      [2, 413, 'too big'],
+    ]);
+    expect(
+      sink.acknowledged().map((id) => sink.calls.flatMap((c) => c.events).find((e) => e.id === id)!),
+    ).toHaveLength(7);
   });
 });
 
 /** The exactly-once, ordering and batch-size rules, checked against what the sink was sent and answered. */
-function checkSettlement(sink: ScriptedSink, buffer: MemoryBuffer, counts: ReadonlyMap<string, number>, batchSize: number): void {
+function checkSettlement(
+  sink: ScriptedSink,
+  buffer: MemoryBuffer,
+  counts: ReadonlyMap<string, number>,
+  batchSize: number,
+): void {
   const key = (e: { tenant: string; payload: Buffer }) => `${e.tenant}#${numberOf(e)}`;
   const idOf = new Map<string, string>();
   const pending = new Map<string, Set<string>>();
@@ -187,7 +219,10 @@ function checkSettlement(sink: ScriptedSink, buffer: MemoryBuffer, counts: Reado
   const byId = new Map<string, SinkEvent>();
   for (const call of sink.calls) {
     const tenant = call.events[0]!.tenant;
-    expect(call.events.every((e) => e.tenant === tenant), 'a batch holds one tenant').toBe(true);
+    expect(
+      call.events.every((e) => e.tenant === tenant),
+      'a batch holds one tenant',
+    ).toBe(true);
     expect(call.events.length).toBeLessThanOrEqual(batchSize);
     const ns = nOf(call.events);
     expect(ns, 'a batch is in append order').toEqual([...ns].sort((a, b) => a - b));
@@ -218,7 +253,10 @@ function checkSettlement(sink: ScriptedSink, buffer: MemoryBuffer, counts: Reado
   for (const d of buffer.deadLetters) {
     const call = sink.calls.findLast((c) => c.ids.includes(d.event.id))!;
     const r = call.result as SinkOutcome;
-    const want = r.kind === 'partial' ? r.rejected.find((x) => x.id === d.event.id)! : (r as { status?: number; reason: string });
+    const want =
+      r.kind === 'partial'
+        ? r.rejected.find((x) => x.id === d.event.id)!
+        : (r as { status?: number; reason: string });
     expect([d.status, d.reason]).toEqual([want.status ?? null, want.reason]);
   }
 }
