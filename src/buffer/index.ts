@@ -8,4 +8,11 @@ export type {
   StoredEvent,
   TenantBacklog,
 } from './types.js';
-export { SqliteBuffer, DB_FILE, SCHEMA_VERSION, type SqliteBufferOptions } from './sqlite/index.js';
+export {
+  SqliteBuffer,
+  DataDirectory,
+  DB_FILE,
+  SCHEMA_VERSION,
+  type SqliteBufferOptions,
+  type DeadLetterRow,
+} from './sqlite/index.js';

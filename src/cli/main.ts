@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `logdriver` binary: parses the command line and dispatches to one subcommand per file.
 import { Command } from 'commander';
+import { dlqCommand } from './dlq.js';
 import { genCommand } from './gen.js';
+import { inspectCommand } from './inspect.js';
 import { mockSinkCommand } from './mock-sink.js';
 import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
@@ -12,6 +14,8 @@ const program = new Command('logdriver')
   .addCommand(runCommand())
   .addCommand(sendCommand())
   .addCommand(genCommand())
-  .addCommand(mockSinkCommand());
+  .addCommand(mockSinkCommand())
+  .addCommand(inspectCommand())
+  .addCommand(dlqCommand());
 
 await program.parseAsync(process.argv);

@@ -2,3 +2,5 @@
 export { SqliteBuffer, DB_FILE, type SqliteBufferOptions } from './store.js';
 export { SqliteEngine, openDatabase, type EngineOptions } from './engine.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { DataDirectory, type DeadLetterRow } from './dead-letters.js';
+export { lockDataDir, lockOwner, LOCK_FILE } from './lock.js';

@@ -1,7 +1,7 @@
 // SqliteBuffer: the EventBuffer backed by SQLite. This main-thread side batches appends, acks and retry
 // marks into one commit at a time (group commit) and keeps the counters; a worker thread runs SQLite, so
 // fsyncs and checkpoints never stall ingest or delivery.
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
@@ -16,6 +16,7 @@ import type {
   TenantBacklog,
 } from '../types.js';
 import { packAppends, unpackRows } from './codec.js';
+import { lockDataDir } from './lock.js';
 import { DB_FILE, SqliteEngine, type CommitResult, type EngineOptions, type RowRef } from './engine.js';
 import { Deferred } from './deferred.js';
 import type { Reply, Unnumbered } from './protocol.js';
@@ -65,14 +66,23 @@ export class SqliteBuffer implements EventBuffer {
   #notFullWaiters: (() => void)[] = [];
   #closed = false;
   #failed: Error | undefined;
+  readonly #unlock: () => void;
 
   constructor(opts: SqliteBufferOptions) {
     this.#o = opts;
     this.path = join(opts.dataDir, DB_FILE);
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.#unlock = lockDataDir(opts.dataDir);
     // Open once here, synchronously: migrations run and a bad file fails the start, before the worker.
-    const engine = new SqliteEngine(opts);
-    const snap = engine.snapshot();
-    engine.close();
+    let snap;
+    try {
+      const engine = new SqliteEngine(opts);
+      snap = engine.snapshot();
+      engine.close();
+    } catch (err) {
+      this.#unlock();
+      throw err;
+    }
     this.bufferId = snap.bufferId;
     this.#events = snap.events;
     this.#bytes = snap.bytes;
@@ -291,6 +301,7 @@ export class SqliteBuffer implements EventBuffer {
     this.#notFullWaiters = [];
     if (!this.#failed) await this.#call({ op: 'close' }).catch(() => undefined);
     await this.#worker.terminate();
+    this.#unlock();
   }
 }
 

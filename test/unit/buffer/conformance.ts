@@ -11,7 +11,7 @@ export type { OpenBuffer } from './model.js';
 export interface ConformanceOptions {
   /** The backend keeps its data across close() and a new open() of the same directory. */
   readonly reopen?: boolean;
-  /** Model-based runs (default 60; each opens a fresh buffer). */
+  /** Model-based runs (default 50; each opens a fresh buffer). */
   readonly numRuns?: number;
 }
 
@@ -58,7 +58,7 @@ export function bufferConformance(name: string, open: OpenBuffer, options: Confo
             }
           },
         ),
-        { numRuns: options.numRuns ?? 60 },
+        { numRuns: options.numRuns ?? 50 },
       );
     });
 
