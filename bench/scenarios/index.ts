@@ -9,3 +9,4 @@ export {
   type ScenarioName,
   type ScenarioSpec,
 } from './table.js';
+export { JOURNAL_VARIANTS, PROTOTYPE_VARIANT, type JournalVariant } from './journal-variants.js';

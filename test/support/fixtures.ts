@@ -11,7 +11,7 @@ import { Telemetry } from '../../src/telemetry/telemetry.js';
 export class TempDirs {
   readonly #dirs: string[] = [];
 
-  make(prefix = 'logdriver-test-'): string {
+  make(prefix = 'logdriver-unit-'): string {
     const dir = mkdtempSync(join(tmpdir(), prefix));
     this.#dirs.push(dir);
     return dir;

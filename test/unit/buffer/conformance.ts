@@ -39,8 +39,11 @@ export function bufferConformance(name: string, open: OpenBuffer, options: Confo
       return b;
     };
     afterEach(async () => {
-      for (const b of opened.splice(0)) await b.close();
-      dirs.cleanup();
+      try {
+        for (const b of opened.splice(0)) await b.close();
+      } finally {
+        dirs.cleanup();
+      }
     });
 
     it('agrees with the in-memory reference over random command sequences', async () => {

@@ -20,8 +20,11 @@ describe('SqliteBuffer', () => {
     return b;
   };
   afterEach(async () => {
-    for (const b of opened.splice(0)) await b.close();
-    dirs.cleanup();
+    try {
+      for (const b of opened.splice(0)) await b.close();
+    } finally {
+      dirs.cleanup();
+    }
   });
 
   /** `count` events of `size` payload bytes each, for tenant t. */

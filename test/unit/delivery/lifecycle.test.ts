@@ -18,9 +18,12 @@ describe('Dispatcher lifecycle', () => {
     return h;
   }
   afterEach(async () => {
-    for (const h of running.splice(0)) await h.dispatcher.close(0);
-    for (const b of buffers.splice(0)) await b.close();
-    dirs.cleanup();
+    try {
+      for (const h of running.splice(0)) await h.dispatcher.close(0);
+      for (const b of buffers.splice(0)) await b.close();
+    } finally {
+      dirs.cleanup();
+    }
   });
 
   it('routes configured tenants to their own sink and keeps delivering while another tenant is stuck', async () => {

@@ -1,0 +1,70 @@
+// `e2e`: ingest -> deliver -> delete at full speed, then at a fixed rate below it, for throughput and the
+// latency from receipt to the sink's acknowledgement (measured by the mock sink).
+import { artifactsOnly, type BenchContext } from '../context.js';
+import { startProducer } from '../producer.js';
+import type { RunArtifacts } from '../report.js';
+import { windowStats } from '../summary.js';
+import { TARGETS, type Finding } from '../targets.js';
+import { param, type ScenarioSpec } from '../../scenarios/index.js';
+import { rateBetween, runFindings, watchService, zmqTarget, type RunnerOutput } from './common.js';
+
+export async function runE2e(ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec): Promise<RunnerOutput> {
+  const tenants = param(params, 'tenants');
+  const rate = param(params, 'rate');
+  const phases = [
+    { name: 'e2e-full-speed', count: param(params, 'count'), rate: undefined },
+    { name: 'e2e-fixed-rate', count: Math.round(rate * param(params, 'seconds')), rate },
+  ];
+  const sink = await ctx.startSink('e2e.sink', spec.sinkArgs?.main ?? []);
+  const findings: Finding[] = [];
+  const runs: RunArtifacts[] = [];
+  const details: Record<string, unknown> = {};
+  try {
+    for (const phase of phases) {
+      await sink.reset();
+      const run = ctx.newRun(phase.name);
+      const svc = await ctx.startService(run, sink.url, spec.service ?? {});
+      const producer = startProducer(ctx.children, {
+        name: `${run.name}.send`,
+        dir: ctx.outDir,
+        target: zmqTarget(svc),
+        count: phase.count,
+        tenants,
+        ...(phase.rate !== undefined ? { rate: phase.rate } : {}),
+      });
+      const samples = await watchService(ctx, svc, {
+        label: `${phase.name}: delivered`,
+        total: phase.count,
+        value: (c) => c.delivered,
+        until: (c) => c.delivered >= phase.count && c.stored === 0,
+        producer,
+      });
+      const sent = await producer.done;
+      const report = await sink.report();
+      await svc.stop();
+      const art = await ctx.finishRun(run, `${phase.name}: ${phase.count} events${phase.rate ? ` at ${phase.rate}/s` : ''}`);
+      runs.push(artifactsOnly(art));
+      const e2eRate = rateBetween(samples, (c) => c.delivered);
+      const windows = windowStats(art.data, 'delivered_per_s');
+      details[phase.name] = { producer: sent, e2eRate, windows, sink: { ...report, perTenant: undefined } };
+      const label = phase.rate ? `at ${phase.rate}/s` : 'full speed';
+      const lat = report.latencyMs;
+      findings.push(
+        {
+          measure: `${label} end to end`,
+          value: e2eRate,
+          unit: 'events/s',
+          ...(phase.rate ? {} : { target: { op: '>=' as const, value: TARGETS.e2eEventsPerSec } }),
+          peer: 'throughput',
+          note: `unique ${report.unique}/${sent.sent}, dup ${report.duplicates}, order violations ${report.orderViolations}`,
+        },
+        { measure: `${label} latency p50`, value: lat.p50, unit: 'ms' },
+        { measure: `${label} latency p99`, value: lat.p99, unit: 'ms', note: `max ${lat.max} ms` },
+        ...runFindings(label, art),
+      );
+    }
+  } finally {
+    await sink.stop();
+  }
+  return { findings, runs, details };
+}
