@@ -30,15 +30,18 @@ export function ratePerSec(count: number, ms: number): number {
 }
 
 /**
- * The rows of the busy period of `column`: from the first to the last row where it is above zero. The
- * first and last of those are partial seconds (ramp-up, tail), so they are dropped when at least three
- * rows remain; a run that never moved gives [].
+ * The rows of the busy period: from the first to the last row where every one of `columns` is above
+ * zero (e.g. received and delivered: the producer is sending and delivery runs). The first and last of
+ * those are partial seconds (ramp-up, tail), so they are dropped when at least three rows remain; a run
+ * that never moved gives [].
  */
-export function activeRows(rows: readonly StatsRow[], column: NumericKey): StatsRow[] {
-  const first = rows.findIndex((r) => r[column] > 0);
+export function activeRows(rows: readonly StatsRow[], columns: NumericKey | readonly NumericKey[]): StatsRow[] {
+  const cols: readonly NumericKey[] = typeof columns === 'string' ? [columns] : columns;
+  const moving = (r: StatsRow): boolean => cols.every((c) => r[c] > 0);
+  const first = rows.findIndex(moving);
   if (first < 0) return [];
   let last = rows.length - 1;
-  while (last > first && !(rows[last]![column] > 0)) last--;
+  while (last > first && !moving(rows[last]!)) last--;
   const busy = rows.slice(first, last + 1);
   return busy.length >= 5 ? busy.slice(1, -1) : busy;
 }
@@ -52,9 +55,13 @@ export interface WindowStats {
   minOverMedian: number;
 }
 
-/** One-second (one-row) windows of `column` over its busy period. */
-export function windowStats(rows: readonly StatsRow[], column: NumericKey): WindowStats {
-  const values = activeRows(rows, column).map((r) => r[column]);
+/** One-second (one-row) windows of `column` over the busy period of `busy` (default: the column itself). */
+export function windowStats(
+  rows: readonly StatsRow[],
+  column: NumericKey,
+  busy: NumericKey | readonly NumericKey[] = column,
+): WindowStats {
+  const values = activeRows(rows, busy).map((r) => r[column]);
   const med = median(values);
   const min = values.length ? Math.min(...values) : NaN;
   return {

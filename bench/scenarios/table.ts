@@ -25,7 +25,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     name: 'journal',
     title: 'in-process SQLite insert throughput: journal mode, synchronous, commit style, schema, auto_vacuum',
     full: { perEventCount: 2000, groupCount: 100_000, batch: 5000, tenants: 10 },
-    quick: { perEventCount: 300, groupCount: 20_000, batch: 5000, tenants: 10 },
+    quick: { perEventCount: 500, groupCount: 20_000, batch: 5000, tenants: 10 },
   },
   {
     name: 'ingest',
@@ -69,7 +69,8 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     title: '51 tenants, one with a failing sink, vs all healthy: healthy tenants p99 latency and throughput',
     full: { count: 300_000, rate: 20_000, tenants: 51 },
     quick: { count: 50_000, rate: 10_000, tenants: 51 },
-    service: { delivery: { retry: { initialMs: 200, maxMs: 5000 } } },
+    // A short batch age, so latency shows interference between tenants rather than the batching timer.
+    service: { delivery: { maxBatchAgeMs: 250, retry: { initialMs: 200, maxMs: 5000 } } },
     // The bad tenant's own sink instance answers 503 to everything.
     sinkArgs: { bad: ['--fail-rate', '1', '--fail-status', '503'] },
   },

@@ -74,8 +74,10 @@ export interface EventBuffer {
   /**
    * Acknowledged: deletes the events. Deletes of concurrent calls share one transaction (and the commit
    * of pending appends); resolves once committed. A crash before that only means a redelivery.
+   * `wholeRange`: the events are every stored event of their tenant from the first seq to the last (a batch
+   * as read), so the backend may delete the range in one statement.
    */
-  ack(events: readonly StoredEvent[]): Promise<void>;
+  ack(events: readonly StoredEvent[], wholeRange?: boolean): Promise<void>;
   /** Retryable failure: bumps attempts and sets next_attempt_at for the events. */
   retryLater(events: readonly StoredEvent[], nextAttemptAt: number): Promise<void>;
   /** Permanent failure: moves the events to the dead-letter table in one transaction. */

@@ -131,6 +131,8 @@ export class Lane {
   /** Delivers one batch: retries until it is acknowledged or dead-lettered, or the service stops. */
   async #run(batch: readonly StoredEvent[]): Promise<void> {
     let events = batch;
+    // Until a partial failure splits it, the batch is a whole range of the tenant's seqs (cheaper to delete).
+    let whole = true;
     let attempt = events[0]!.attempts;
     // Rows retried before a restart keep their schedule.
     const notBefore = Math.max(...events.map((e) => e.nextAttemptAt));
@@ -147,8 +149,9 @@ export class Lane {
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (this.#stopping && outcome.kind === 'retry') return;
-      const retry = await this.#settle(events, outcome, seconds);
+      const retry = await this.#settle(events, outcome, seconds, whole);
       if (retry.length === 0) return;
+      if (retry !== events) whole = false;
       attempt++;
       const retryAfter =
         outcome.kind === 'retry' || outcome.kind === 'partial' ? outcome.retryAfterMs : undefined;
@@ -175,12 +178,13 @@ export class Lane {
     events: readonly StoredEvent[],
     outcome: SinkOutcome,
     seconds: number,
+    whole: boolean,
   ): Promise<readonly StoredEvent[]> {
     const buffer = this.#d.buffer;
     const t = this.#d.telemetry;
     switch (outcome.kind) {
       case 'delivered':
-        await this.#durably(() => buffer.ack(events));
+        await this.#durably(() => buffer.ack(events, whole));
         t.batchDelivered(this.tenant, events.length, seconds);
         return [];
       case 'retry':

@@ -24,6 +24,8 @@ export function validateValue(value: unknown): Validation {
   if (typeof tenant !== 'string' || tenant.length === 0) {
     return reject('invalid_tenant', 'tenantId must be a non-empty string');
   }
+  // A lone surrogate cannot be stored as UTF-8: it would come back as U+FFFD, a different tenant.
+  if (!tenant.isWellFormed()) return reject('invalid_tenant', 'tenantId is not well-formed Unicode');
   if (tenant.length > MAX_TENANT_LENGTH) {
     return reject('invalid_tenant', `tenantId is longer than ${MAX_TENANT_LENGTH} characters`);
   }

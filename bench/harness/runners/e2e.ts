@@ -44,19 +44,35 @@ export async function runE2e(ctx: BenchContext, params: Record<string, number>, 
       await svc.stop();
       const art = await ctx.finishRun(run, `${phase.name}: ${phase.count} events${phase.rate ? ` at ${phase.rate}/s` : ''}`);
       runs.push(artifactsOnly(art));
-      const e2eRate = rateBetween(samples, (c) => c.delivered);
-      const windows = windowStats(art.data, 'delivered_per_s');
-      details[phase.name] = { producer: sent, e2eRate, windows, sink: { ...report, perTenant: undefined } };
+      // Overall includes the tail: the last partial batches wait up to delivery.maxBatchAgeMs.
+      const overall = rateBetween(samples, (c) => c.delivered);
+      const windows = windowStats(art.data, 'delivered_per_s', ['received_per_s', 'delivered_per_s']);
+      const sinkSpan = report.firstAt !== null && report.lastAt !== null ? report.lastAt - report.firstAt : NaN;
+      const sinkRate = sinkSpan > 0 ? (report.unique * 1000) / sinkSpan : NaN;
+      details[phase.name] = { producer: sent, overall, sinkRate, windows, sink: { ...report, perTenant: undefined } };
       const label = phase.rate ? `at ${phase.rate}/s` : 'full speed';
       const lat = report.latencyMs;
       findings.push(
+        phase.rate
+          ? {
+              measure: `${label} delivered`,
+              value: sinkRate,
+              unit: 'events/s',
+              note: `first to last ack at the sink; offered ${phase.rate}/s`,
+            }
+          : {
+              measure: `${label} steady state`,
+              value: windows.median,
+              unit: 'events/s',
+              target: { op: '>=', value: TARGETS.e2eEventsPerSec },
+              peer: 'throughput',
+              note: `median 1-s delivered window of ${windows.windows}; min ${Math.round(windows.min)}/s`,
+            },
         {
-          measure: `${label} end to end`,
-          value: e2eRate,
+          measure: `${label} overall`,
+          value: overall,
           unit: 'events/s',
-          ...(phase.rate ? {} : { target: { op: '>=' as const, value: TARGETS.e2eEventsPerSec } }),
-          peer: 'throughput',
-          note: `unique ${report.unique}/${sent.sent}, dup ${report.duplicates}, order violations ${report.orderViolations}`,
+          note: `first receipt to empty buffer; unique ${report.unique}/${sent.sent}, dup ${report.duplicates}, order violations ${report.orderViolations}`,
         },
         { measure: `${label} latency p50`, value: lat.p50, unit: 'ms' },
         { measure: `${label} latency p99`, value: lat.p99, unit: 'ms', note: `max ${lat.max} ms` },

@@ -30,6 +30,15 @@ export interface RowRef {
   bytes: number;
 }
 
+/** A whole batch as read: every event of the tenant from seq `from` to `to`, deleted in one statement. */
+export interface RangeRef {
+  tenant: string;
+  from: number;
+  to: number;
+  count: number;
+  bytes: number;
+}
+
 export interface CommitResult {
   committed: number;
   addedBytes: number;
@@ -65,7 +74,12 @@ export function openDatabase(
   db.pragma(`journal_size_limit = ${opts.walMaxBytes}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -32768'); // 32 MiB page cache
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
@@ -102,6 +116,7 @@ export class SqliteEngine {
     appends: readonly AppendRecord[],
     deletes: readonly RowRef[],
     retries: readonly { rows: RowRef[]; nextAttemptAt: number }[],
+    ranges: readonly RangeRef[] = [],
   ): CommitResult {
     const started = process.hrtime.bigint();
     let addedBytes = 0;
@@ -123,6 +138,17 @@ export class SqliteEngine {
             removedBytes += d.bytes;
             this.#tenants.add(d.tenant, -1, -d.bytes);
           }
+        }
+        for (const r of ranges) {
+          const tid = this.#tenants.find(r.tenant);
+          if (tid === undefined) continue;
+          // The byte count is the batch's: exact when every row was still there, which a range always is
+          // (rows leave only through their own batch's ack or dead-lettering).
+          const n = this.#st.deleteRange.run(tid, r.from, r.to).changes;
+          const bytes = n === r.count ? r.bytes : Math.round((r.bytes * n) / r.count);
+          removed += n;
+          removedBytes += bytes;
+          this.#tenants.add(r.tenant, -n, -bytes);
         }
         for (const r of retries) {
           for (const row of r.rows) {

@@ -1,5 +1,5 @@
 // Messages between the SqliteBuffer (main thread) and its worker. Requests are handled strictly in order.
-import type { CommitResult, EngineOptions, RowRef } from './engine.js';
+import type { CommitResult, EngineOptions, RangeRef, RowRef } from './engine.js';
 
 export type Request =
   | {
@@ -7,6 +7,7 @@ export type Request =
       id: number;
       appends: ArrayBuffer;
       deletes: RowRef[];
+      ranges: RangeRef[];
       retries: { rows: RowRef[]; nextAttemptAt: number }[];
     }
   | { op: 'read'; id: number; tenant: string; afterSeq: number; limit: number; maxBytes: number }

@@ -17,7 +17,7 @@ import type {
 } from '../types.js';
 import { packAppends, unpackRows } from './codec.js';
 import { lockDataDir } from './lock.js';
-import { DB_FILE, SqliteEngine, type CommitResult, type EngineOptions, type RowRef } from './engine.js';
+import { DB_FILE, SqliteEngine, type CommitResult, type EngineOptions, type RangeRef, type RowRef } from './engine.js';
 import { Deferred } from './deferred.js';
 import type { Reply, Unnumbered } from './protocol.js';
 import { eventBytes } from './statements.js';
@@ -53,6 +53,7 @@ export class SqliteBuffer implements EventBuffer {
   #appends: IncomingEvent[] = [];
   #appendBytes = 0;
   #deletes: RowRef[] = [];
+  #ranges: RangeRef[] = [];
   #retries: { rows: RowRef[]; nextAttemptAt: number }[] = [];
   #turn: Deferred | undefined;
   #scheduled = false;
@@ -67,6 +68,8 @@ export class SqliteBuffer implements EventBuffer {
   #closed = false;
   #failed: Error | undefined;
   readonly #unlock: () => void;
+  /** The worker is gone (after close): calls fail at once instead of waiting for an answer that never comes. */
+  #terminated = false;
 
   constructor(opts: SqliteBufferOptions) {
     this.#o = opts;
@@ -125,6 +128,7 @@ export class SqliteBuffer implements EventBuffer {
 
   #call<T>(req: Unnumbered, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#terminated) return Promise.reject(closedError());
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -141,9 +145,14 @@ export class SqliteBuffer implements EventBuffer {
     return this.#join(this.#appends.length >= this.#o.commitMaxEvents);
   }
 
-  ack(events: readonly StoredEvent[]): Promise<void> {
+  ack(events: readonly StoredEvent[], wholeRange = false): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    for (const e of events) this.#deletes.push(rowRef(e));
+    if (wholeRange && events.length > 1) {
+      let bytes = 0;
+      for (const e of events) bytes += eventBytes(e.tenant, e.payload.byteLength);
+      const [first, last] = [events[0]!, events[events.length - 1]!];
+      this.#ranges.push({ tenant: first.tenant, from: first.seq, to: last.seq, count: events.length, bytes });
+    } else for (const e of events) this.#deletes.push(rowRef(e));
     return this.#join(false);
   }
 
@@ -175,15 +184,17 @@ export class SqliteBuffer implements EventBuffer {
     if (!turn || this.#inFlight) return;
     const appends = this.#appends;
     const deletes = this.#deletes;
+    const ranges = this.#ranges;
     const retries = this.#retries;
     this.#inFlightBytes = this.#appendBytes;
     this.#appends = [];
     this.#appendBytes = 0;
     this.#deletes = [];
+    this.#ranges = [];
     this.#retries = [];
     this.#turn = undefined;
     const packed = packAppends(appends);
-    this.#inFlight = this.#call<CommitResult>({ op: 'commit', appends: packed, deletes, retries }, [
+    this.#inFlight = this.#call<CommitResult>({ op: 'commit', appends: packed, deletes, ranges, retries }, [
       packed,
     ]).then(
       (r) => this.#committed(r, turn),
@@ -300,7 +311,10 @@ export class SqliteBuffer implements EventBuffer {
     for (const w of this.#notFullWaiters) w();
     this.#notFullWaiters = [];
     if (!this.#failed) await this.#call({ op: 'close' }).catch(() => undefined);
+    this.#terminated = true;
     await this.#worker.terminate();
+    for (const c of this.#calls.values()) c.reject(closedError());
+    this.#calls.clear();
     this.#unlock();
   }
 }

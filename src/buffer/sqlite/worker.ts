@@ -17,7 +17,7 @@ port.on('message', (req: Request) => {
   try {
     switch (req.op) {
       case 'commit': {
-        const result = engine.commit(unpackAppends(req.appends), req.deletes, req.retries);
+        const result = engine.commit(unpackAppends(req.appends), req.deletes, req.retries, req.ranges);
         port.postMessage({ id: req.id, ok: true, result } satisfies Reply);
         break;
       }
