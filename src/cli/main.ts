@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `logdriver` binary: parses the command line and dispatches to one subcommand per file.
 import { Command } from 'commander';
+import { benchCommand } from './bench.js';
 import { dlqCommand } from './dlq.js';
 import { genCommand } from './gen.js';
 import { inspectCommand } from './inspect.js';
@@ -15,6 +16,7 @@ const program = new Command('logdriver')
   .addCommand(sendCommand())
   .addCommand(genCommand())
   .addCommand(mockSinkCommand())
+  .addCommand(benchCommand())
   .addCommand(inspectCommand())
   .addCommand(dlqCommand());
 
