@@ -46,7 +46,7 @@ export function chartSpec(rows: readonly StatsRow[], title: string): TopLevelSpe
       },
     })),
     resolve: { scale: { color: 'independent' } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Renders the chart headless (no canvas needed) to an SVG document string. */

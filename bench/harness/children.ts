@@ -35,6 +35,8 @@ export interface Child<T> {
   stdout(): string;
   /** The last stderr lines (bounded), for error messages. */
   stderrTail(): string;
+  /** How the child ended; undefined while it runs. */
+  exitInfo(): ExitInfo | undefined;
   /** SIGTERM (or `signal`), then SIGKILL after `graceMs`; resolves when the child has exited. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<ExitInfo>;
 }
@@ -79,7 +81,9 @@ export class ChildSet {
     const pid = proc.pid;
     this.#live.set(pid, proc);
     const startedAt = Date.now();
-    let log: WriteStream | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+    let log: WriteStream | undefined = opts.logFile
+      ? createWriteStream(opts.logFile, { flags: 'a' })
+      : undefined;
     const keep = opts.keepStdout ?? 64 * 1024;
     let out = '';
     const tail: string[] = [];
@@ -125,7 +129,11 @@ export class ChildSet {
         if (onReadyLine === undefined) return;
         clearTimeout(timer);
         onReadyLine = undefined;
-        reject(new Error(`${name} exited (code ${e.code}, signal ${e.signal}) before it was ready\n${tail.join('\n')}`));
+        reject(
+          new Error(
+            `${name} exited (code ${e.code}, signal ${e.signal}) before it was ready\n${tail.join('\n')}`,
+          ),
+        );
       });
     });
     // Nobody may be awaiting `ready` when the child fails; the error is reported by whoever awaits it.
@@ -184,6 +192,7 @@ export class ChildSet {
       exited,
       stdout: () => out,
       stderrTail: () => tail.join('\n'),
+      exitInfo: () => exitInfo,
       stop,
     };
   }

@@ -1,6 +1,14 @@
 // What a scenario runner works with: child processes, a results directory, temp data directories,
 // progress, cancellation, polling with stall detection, and turning a run's stats CSV into artifacts.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChartSvg } from './chart.js';
@@ -81,7 +89,11 @@ export class BenchContext {
     return startSinkProcess(this.children, { name, dir: this.outDir, args });
   }
 
-  startService(run: RunDirs, sinkUrl: string, overrides: Record<string, unknown> = {}): Promise<ServiceHandle> {
+  startService(
+    run: RunDirs,
+    sinkUrl: string,
+    overrides: Record<string, unknown> = {},
+  ): Promise<ServiceHandle> {
     this.checkAborted();
     return startServiceProcess(this.children, {
       name: `${run.name}.service`,

@@ -74,7 +74,12 @@ function createSchema(db: Database.Database, v: JournalVariant): void {
 }
 
 /** Runs one variant on a fresh database file in `dir`; the file is removed afterwards. */
-export function runVariant(v: JournalVariant, events: readonly PreparedEvent[], dir: string, batch: number): VariantResult {
+export function runVariant(
+  v: JournalVariant,
+  events: readonly PreparedEvent[],
+  dir: string,
+  batch: number,
+): VariantResult {
   const path = join(dir, `${v.name}.db`);
   const db = new Database(path);
   try {

@@ -43,7 +43,11 @@ export function countersFrom(m: Map<string, number>): ServiceCounters {
 
 /** GET <adminUrl>/metrics; throws on a non-200 answer. */
 export async function fetchCounters(adminUrl: string): Promise<ServiceCounters> {
-  const res = await request(`${adminUrl}/metrics`, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const res = await request(`${adminUrl}/metrics`, {
+    method: 'GET',
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`GET ${adminUrl}/metrics answered ${res.statusCode}`);
   return countersFrom(parsePrometheus(text));

@@ -68,7 +68,14 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   const rows: string[][] = [];
   for (const r of results) {
     for (const f of r.findings) {
-      rows.push([r.scenario, f.measure, formatValue(f.value, f.unit), targetCell(f), peerCell(f), f.note ?? '']);
+      rows.push([
+        r.scenario,
+        f.measure,
+        formatValue(f.value, f.unit),
+        targetCell(f),
+        peerCell(f),
+        f.note ?? '',
+      ]);
     }
     if (r.error !== undefined) rows.push([r.scenario, 'ERROR', '', '', '', r.error.split('\n', 1)[0]!]);
   }
@@ -89,17 +96,29 @@ export function formatTable(results: readonly ScenarioResult[]): string {
 }
 
 /** Writes summary.json (every result, findings with verdicts) into `dir`; returns its path. */
-export function writeSummaryJson(dir: string, results: readonly ScenarioResult[], extra: Record<string, unknown> = {}): string {
+export function writeSummaryJson(
+  dir: string,
+  results: readonly ScenarioResult[],
+  extra: Record<string, unknown> = {},
+): string {
   const path = join(dir, 'summary.json');
   const body = {
     ...extra,
     peer: PEER,
     results: results.map((r) => ({
       ...r,
-      findings: r.findings.map((f) => ({ ...f, verdict: verdict(f), targetRatio: targetRatio(f), peerRatio: peerRatio(f) })),
+      findings: r.findings.map((f) => ({
+        ...f,
+        verdict: verdict(f),
+        targetRatio: targetRatio(f),
+        peerRatio: peerRatio(f),
+      })),
     })),
   };
   // NaN is not JSON: write null, which is what an unmeasured figure is.
-  writeFileSync(path, `${JSON.stringify(body, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  writeFileSync(
+    path,
+    `${JSON.stringify(body, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+  );
   return path;
 }

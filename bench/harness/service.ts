@@ -20,7 +20,12 @@ export function deepMerge(a: Json, b: Json): Json {
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     const bothObjects =
-      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof prev === 'object' && prev !== null && !Array.isArray(prev);
+      typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      typeof prev === 'object' &&
+      prev !== null &&
+      !Array.isArray(prev);
     out[k] = bothObjects ? deepMerge(prev as Json, v as Json) : v;
   }
   return out;
@@ -118,7 +123,21 @@ export async function startServiceProcess(children: ChildSet, s: ServiceStart): 
     statsFile: s.statsFile,
     spawnedAt: child.startedAt,
     readyAt,
-    counters: () => fetchCounters(adminUrl),
+    counters: async () => {
+      try {
+        return await fetchCounters(adminUrl);
+      } catch (err) {
+        const exit = child.exitInfo();
+        if (!exit) throw err;
+        // The real cause is in the service's own output, not in the refused connection.
+        throw new Error(
+          `${s.name} exited (code ${exit.code}, signal ${exit.signal})\n${child.stderrTail()}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    },
     stop: async () => {
       const t0 = performance.now();
       const exit = await child.stop('SIGTERM', 60_000);

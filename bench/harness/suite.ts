@@ -40,7 +40,10 @@ export function defaultOutDir(label: string, d = new Date()): string {
 }
 
 /** Keeps only the overrides a scenario actually has, so `--count` does not invent params elsewhere. */
-function applicable(spec: { full: Readonly<Record<string, number>> }, o: Record<string, number> = {}): Record<string, number> {
+function applicable(
+  spec: { full: Readonly<Record<string, number>> },
+  o: Record<string, number> = {},
+): Record<string, number> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => k in spec.full));
 }
 
@@ -92,7 +95,9 @@ export async function runBench(names: readonly ScenarioName[], o: BenchOptions):
     }
     result.seconds = (performance.now() - t0) / 1000;
     results.push(result);
-    progress.note(`${name}: ${result.error ? `failed: ${result.error.split('\n', 1)[0]}` : 'done'} in ${result.seconds.toFixed(1)} s`);
+    progress.note(
+      `${name}: ${result.error ? `failed: ${result.error.split('\n', 1)[0]}` : 'done'} in ${result.seconds.toFixed(1)} s`,
+    );
     if (aborted) break;
   }
   const summaryPath = writeSummaryJson(dir, results, {

@@ -35,7 +35,10 @@ export function ratePerSec(count: number, ms: number): number {
  * those are partial seconds (ramp-up, tail), so they are dropped when at least three rows remain; a run
  * that never moved gives [].
  */
-export function activeRows(rows: readonly StatsRow[], columns: NumericKey | readonly NumericKey[]): StatsRow[] {
+export function activeRows(
+  rows: readonly StatsRow[],
+  columns: NumericKey | readonly NumericKey[],
+): StatsRow[] {
   const cols: readonly NumericKey[] = typeof columns === 'string' ? [columns] : columns;
   const moving = (r: StatsRow): boolean => cols.every((c) => r[c] > 0);
   const first = rows.findIndex(moving);

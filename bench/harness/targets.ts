@@ -40,7 +40,13 @@ export function verdict(f: Finding): Verdict {
   if (!f.target || !Number.isFinite(f.value)) return 'n/a';
   const { op, value } = f.target;
   const ok =
-    op === '>=' ? f.value >= value : op === '<=' ? f.value <= value : op === '<' ? f.value < value : f.value === value;
+    op === '>='
+      ? f.value >= value
+      : op === '<='
+        ? f.value <= value
+        : op === '<'
+          ? f.value < value
+          : f.value === value;
   return ok ? 'meets' : 'misses';
 }
 

@@ -23,7 +23,8 @@ export interface ScenarioSpec {
 export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     name: 'journal',
-    title: 'in-process SQLite insert throughput: journal mode, synchronous, commit style, schema, auto_vacuum',
+    title:
+      'in-process SQLite insert throughput: journal mode, synchronous, commit style, schema, auto_vacuum',
     full: { perEventCount: 2000, groupCount: 100_000, batch: 5000, tenants: 10 },
     quick: { perEventCount: 500, groupCount: 20_000, batch: 5000, tenants: 10 },
   },

@@ -22,7 +22,9 @@ export function resolveScenarios(arg: string, quickFlag: boolean): { names: Scen
   if (arg === 'quick') return { names: [...SCENARIO_NAMES], quick: true };
   if (arg === 'all') return { names: [...SCENARIO_NAMES], quick: quickFlag };
   if (isScenarioName(arg)) return { names: [arg], quick: quickFlag };
-  throw new InvalidArgumentError(`unknown scenario "${arg}" (one of ${[...SCENARIO_NAMES, 'quick', 'all'].join(', ')})`);
+  throw new InvalidArgumentError(
+    `unknown scenario "${arg}" (one of ${[...SCENARIO_NAMES, 'quick', 'all'].join(', ')})`,
+  );
 }
 
 async function runBenchCommand(scenario: string, flags: BenchFlags): Promise<void> {
@@ -70,11 +72,18 @@ export function benchCommand(): Command {
     .description('run a benchmark scenario (service, mock sink and producer as separate processes)')
     .argument('<scenario>', `one of: ${[...SCENARIO_NAMES, 'quick', 'all'].join(', ')}`)
     .addOption(new Option('--quick', 'small sizes that finish fast'))
-    .addOption(new Option('--out <dir>', 'results directory (default: bench-results/<scenario>-<timestamp>/)'))
-    .addOption(new Option('--count <n>', 'override the event count of scenarios that have one').argParser(positiveInt))
+    .addOption(
+      new Option('--out <dir>', 'results directory (default: bench-results/<scenario>-<timestamp>/)'),
+    )
+    .addOption(
+      new Option('--count <n>', 'override the event count of scenarios that have one').argParser(positiveInt),
+    )
     .addOption(new Option('--no-progress', 'no progress output on stderr'))
     .addOption(new Option('--keep-data', 'keep the temporary data directories'))
-    .addHelpText('after', `\nScenarios:\n${list}\n  quick    every scenario with --quick sizes\n  all      every scenario`)
+    .addHelpText(
+      'after',
+      `\nScenarios:\n${list}\n  quick    every scenario with --quick sizes\n  all      every scenario`,
+    )
     .action(async (scenario: string, flags: BenchFlags) => {
       try {
         resolveScenarios(scenario, false);

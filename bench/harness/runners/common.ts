@@ -16,7 +16,11 @@ export interface Sample {
 /** What a runner returns; the suite adds name, timing and errors. */
 export type RunnerOutput = Pick<ScenarioResult, 'findings' | 'runs' | 'details'>;
 
-export type Runner = (ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec) => Promise<RunnerOutput>;
+export type Runner = (
+  ctx: BenchContext,
+  params: Record<string, number>,
+  spec: ScenarioSpec,
+) => Promise<RunnerOutput>;
 
 export interface WatchOptions {
   label: string;
@@ -32,14 +36,23 @@ export interface WatchOptions {
 }
 
 /** Polls /metrics until `until` holds; returns every sample taken. Throws if the producer failed. */
-export async function watchService(ctx: BenchContext, svc: ServiceHandle, o: WatchOptions): Promise<Sample[]> {
-  let producerError: unknown;
+export async function watchService(
+  ctx: BenchContext,
+  svc: ServiceHandle,
+  o: WatchOptions,
+): Promise<Sample[]> {
+  let producerError: Error | undefined;
   o.producer?.done.catch((err: unknown) => {
-    producerError = err;
+    producerError = err instanceof Error ? err : new Error(`producer failed: ${JSON.stringify(err)}`);
   });
   const samples: Sample[] = [];
   await ctx.waitUntil(
-    { label: o.label, total: o.total, intervalMs: o.intervalMs ?? 100, ...(o.stallMs ? { stallMs: o.stallMs } : {}) },
+    {
+      label: o.label,
+      total: o.total,
+      intervalMs: o.intervalMs ?? 100,
+      ...(o.stallMs ? { stallMs: o.stallMs } : {}),
+    },
     async () => {
       if (producerError !== undefined) throw producerError;
       const s = { at: Date.now(), c: await svc.counters() };

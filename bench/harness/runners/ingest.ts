@@ -4,11 +4,22 @@ import { artifactsOnly, type BenchContext } from '../context.js';
 import { startProducer } from '../producer.js';
 import { param, type ScenarioSpec } from '../../scenarios/index.js';
 import { TARGETS, type Finding } from '../targets.js';
-import { httpTarget, rateBetween, runFindings, watchService, zmqTarget, type RunnerOutput } from './common.js';
+import {
+  httpTarget,
+  rateBetween,
+  runFindings,
+  watchService,
+  zmqTarget,
+  type RunnerOutput,
+} from './common.js';
 import type { RunArtifacts } from '../report.js';
 import { windowStats } from '../summary.js';
 
-export async function runIngest(ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec): Promise<RunnerOutput> {
+export async function runIngest(
+  ctx: BenchContext,
+  params: Record<string, number>,
+  spec: ScenarioSpec,
+): Promise<RunnerOutput> {
   const count = param(params, 'count');
   const tenants = param(params, 'tenants');
   const sink = await ctx.startSink('ingest.sink', spec.sinkArgs?.main ?? ['--mode', 'down']);

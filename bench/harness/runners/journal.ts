@@ -31,7 +31,10 @@ export function runJournalScenario(ctx: BenchContext, params: Record<string, num
     bytesAfterDelete: r.bytesAfterDelete,
   }));
   const header = Object.keys(rows[0] ?? {});
-  const csv = [header.join(','), ...rows.map((r) => header.map((h) => String(r[h as keyof typeof r])).join(','))];
+  const csv = [
+    header.join(','),
+    ...rows.map((r) => header.map((h) => String(r[h as keyof typeof r])).join(',')),
+  ];
   writeFileSync(join(ctx.outDir, 'journal.csv'), `${csv.join('\n')}\n`);
   return Promise.resolve({ findings: journalFindings(report), runs: [], details: { variants: rows } });
 }

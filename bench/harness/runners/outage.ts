@@ -11,7 +11,11 @@ export function drainThreshold(preOutagePeak: number): number {
   return Math.max(2 * preOutagePeak, 1000);
 }
 
-export async function runOutage(ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec): Promise<RunnerOutput> {
+export async function runOutage(
+  ctx: BenchContext,
+  params: Record<string, number>,
+  spec: ScenarioSpec,
+): Promise<RunnerOutput> {
   const rate = param(params, 'rate');
   const count = Math.round(rate * param(params, 'seconds'));
   const downAtMs = param(params, 'outageStart') * 1000;
@@ -59,33 +63,62 @@ export async function runOutage(ctx: BenchContext, params: Record<string, number
           }
         }
         if (!Number.isNaN(downAt)) outagePeak = Math.max(outagePeak, c.stored);
-        if (!Number.isNaN(upAt) && Number.isNaN(drainedAt) && c.stored <= drainThreshold(preOutagePeak)) drainedAt = at;
+        if (!Number.isNaN(upAt) && Number.isNaN(drainedAt) && c.stored <= drainThreshold(preOutagePeak))
+          drainedAt = at;
       },
     });
     const sent = await producer.done;
     const report = await sink.report();
     await svc.stop();
-    const art = await ctx.finishRun(run, `outage: ${rate}/s, sink down ${downAtMs / 1000}-${upAtMs / 1000} s`);
+    const art = await ctx.finishRun(
+      run,
+      `outage: ${rate}/s, sink down ${downAtMs / 1000}-${upAtMs / 1000} s`,
+    );
     const emptyAt = samples[samples.length - 1]!.at;
     const lost = sent.sent - report.unique;
     const outageSec = (upAt - downAt) / 1000;
     const findings: Finding[] = [
       { measure: 'backlog peak', value: outagePeak, unit: 'count', note: `pre-outage peak ${preOutagePeak}` },
-      { measure: 'backlog growth', value: outagePeak / outageSec, unit: 'events/s', note: `over ${outageSec.toFixed(1)} s down` },
+      {
+        measure: 'backlog growth',
+        value: outagePeak / outageSec,
+        unit: 'events/s',
+        note: `over ${outageSec.toFixed(1)} s down`,
+      },
       {
         measure: 'drain time after sink up',
         value: (drainedAt - upAt) / 1000,
         unit: 's',
         note: `backlog <= ${drainThreshold(preOutagePeak)}; empty ${((emptyAt - upAt) / 1000).toFixed(1)} s after`,
       },
-      { measure: 'lost (sent - unique)', value: lost, unit: 'count', target: { op: '==', value: 0 }, note: `sent ${sent.sent}, unique ${report.unique}` },
-      { measure: 'duplicates', value: report.duplicates, unit: 'count', note: `order violations ${report.orderViolations}` },
+      {
+        measure: 'lost (sent - unique)',
+        value: lost,
+        unit: 'count',
+        target: { op: '==', value: 0 },
+        note: `sent ${sent.sent}, unique ${report.unique}`,
+      },
+      {
+        measure: 'duplicates',
+        value: report.duplicates,
+        unit: 'count',
+        note: `order violations ${report.orderViolations}`,
+      },
       ...runFindings('outage', art),
     ];
     return {
       findings,
       runs: [artifactsOnly(art)],
-      details: { producer: sent, downAt, upAt, drainedAt, emptyAt, preOutagePeak, outagePeak, sink: { ...report, perTenant: undefined } },
+      details: {
+        producer: sent,
+        downAt,
+        upAt,
+        drainedAt,
+        emptyAt,
+        preOutagePeak,
+        outagePeak,
+        sink: { ...report, perTenant: undefined },
+      },
     };
   } finally {
     await sink.stop();

@@ -6,7 +6,11 @@ import { param, type ScenarioSpec } from '../../scenarios/index.js';
 import { TARGETS, type Finding } from '../targets.js';
 import { rateBetween, watchService, zmqTarget, type RunnerOutput } from './common.js';
 
-export async function runRestart(ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec): Promise<RunnerOutput> {
+export async function runRestart(
+  ctx: BenchContext,
+  params: Record<string, number>,
+  spec: ScenarioSpec,
+): Promise<RunnerOutput> {
   const count = param(params, 'count');
   const sink = await ctx.startSink('restart.sink', spec.sinkArgs?.main ?? ['--mode', 'down']);
   try {
@@ -47,8 +51,18 @@ export async function runRestart(ctx: BenchContext, params: Record<string, numbe
     const firstDelivery = report.firstAt === null ? NaN : report.firstAt - svc2.spawnedAt;
     const drainMs = report.firstAt !== null && report.lastAt !== null ? report.lastAt - report.firstAt : NaN;
     const findings: Finding[] = [
-      { measure: 'backlog built', value: rateBetween(built, (c) => c.committed), unit: 'events/s', note: `${count} events committed` },
-      { measure: 'SIGTERM to exit', value: stopped.ms / 1000, unit: 's', note: `exit code ${stopped.exit.code}` },
+      {
+        measure: 'backlog built',
+        value: rateBetween(built, (c) => c.committed),
+        unit: 'events/s',
+        note: `${count} events committed`,
+      },
+      {
+        measure: 'SIGTERM to exit',
+        value: stopped.ms / 1000,
+        unit: 's',
+        note: `exit code ${stopped.exit.code}`,
+      },
       { measure: 'start to ready', value: (svc2.readyAt - svc2.spawnedAt) / 1000, unit: 's' },
       { measure: 'start to first delivery', value: firstDelivery / 1000, unit: 's' },
       {
@@ -73,12 +87,24 @@ export async function runRestart(ctx: BenchContext, params: Record<string, numbe
         peer: 'rss',
       },
       { measure: 'DB size with backlog', value: buildArt.finalDbBytes, unit: 'bytes' },
-      { measure: 'lost (sent - unique)', value: sent.sent - report.unique, unit: 'count', target: { op: '==', value: 0 }, note: `dup ${report.duplicates}` },
+      {
+        measure: 'lost (sent - unique)',
+        value: sent.sent - report.unique,
+        unit: 'count',
+        target: { op: '==', value: 0 },
+        note: `dup ${report.duplicates}`,
+      },
     ];
     return {
       findings,
       runs: [artifactsOnly(buildArt), artifactsOnly(drainArt)],
-      details: { producer: sent, stopMs: stopped.ms, firstDeliveryMs: firstDelivery, drainMs, sink: { ...report, perTenant: undefined } },
+      details: {
+        producer: sent,
+        stopMs: stopped.ms,
+        firstDeliveryMs: firstDelivery,
+        drainMs,
+        sink: { ...report, perTenant: undefined },
+      },
     };
   } finally {
     await sink.stop();

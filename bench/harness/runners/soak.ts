@@ -10,7 +10,11 @@ import { rateBetween, watchService, zmqTarget, type RunnerOutput } from './commo
 /** The service's default WAL cap (buffer.walMaxBytes); a commit may overshoot it by one transaction. */
 export const DEFAULT_WAL_MAX_BYTES = 64 * MiB;
 
-export async function runSoak(ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec): Promise<RunnerOutput> {
+export async function runSoak(
+  ctx: BenchContext,
+  params: Record<string, number>,
+  spec: ScenarioSpec,
+): Promise<RunnerOutput> {
   const count = param(params, 'count');
   const sink = await ctx.startSink('soak.sink', spec.sinkArgs?.main ?? []);
   try {
@@ -42,7 +46,13 @@ export async function runSoak(ctx: BenchContext, params: Record<string, number>,
     const committed = windowStats(art.data, 'committed_per_s', ['received_per_s', 'committed_per_s']);
     const walCap = 2 * DEFAULT_WAL_MAX_BYTES;
     const findings: Finding[] = [
-      { measure: 'end to end', value: rateBetween(samples, (c) => c.delivered), unit: 'events/s', peer: 'throughput', note: `${count} events` },
+      {
+        measure: 'end to end',
+        value: rateBetween(samples, (c) => c.delivered),
+        unit: 'events/s',
+        peer: 'throughput',
+        note: `${count} events`,
+      },
       {
         measure: 'delivered min/median 1-s',
         value: delivered.minOverMedian,
@@ -57,10 +67,33 @@ export async function runSoak(ctx: BenchContext, params: Record<string, number>,
         target: { op: '>=', value: TARGETS.soakMinOverMedian },
         note: `min ${Math.round(committed.min)}/s, median ${Math.round(committed.median)}/s`,
       },
-      { measure: 'peak WAL', value: art.peakWalBytes, unit: 'bytes', target: { op: '<=', value: walCap }, note: 'cap 64 MiB + one commit' },
-      { measure: 'peak RSS', value: art.peakRssBytes, unit: 'bytes', target: { op: '<', value: TARGETS.rssWithBacklogBytes }, peer: 'rss' },
-      { measure: 'DB size after drain', value: art.finalDbBytes, unit: 'bytes', note: 'auto_vacuum=incremental returns freed pages' },
-      { measure: 'lost (sent - unique)', value: sent.sent - report.unique, unit: 'count', target: { op: '==', value: 0 }, note: `dup ${report.duplicates}` },
+      {
+        measure: 'peak WAL',
+        value: art.peakWalBytes,
+        unit: 'bytes',
+        target: { op: '<=', value: walCap },
+        note: 'cap 64 MiB + one commit',
+      },
+      {
+        measure: 'peak RSS',
+        value: art.peakRssBytes,
+        unit: 'bytes',
+        target: { op: '<', value: TARGETS.rssWithBacklogBytes },
+        peer: 'rss',
+      },
+      {
+        measure: 'DB size after drain',
+        value: art.finalDbBytes,
+        unit: 'bytes',
+        note: 'auto_vacuum=incremental returns freed pages',
+      },
+      {
+        measure: 'lost (sent - unique)',
+        value: sent.sent - report.unique,
+        unit: 'count',
+        target: { op: '==', value: 0 },
+        note: `dup ${report.duplicates}`,
+      },
     ];
     return {
       findings,

@@ -3,7 +3,7 @@
 // barely move: one tenant's failing sink never delays another.
 import { artifactsOnly, type BenchContext } from '../context.js';
 import { createEventFactory, tenantName } from '../../load/index.js';
-import { startProducer } from '../producer.js';
+import { startProducer, type ProducerResult } from '../producer.js';
 import type { RunArtifacts } from '../report.js';
 import { param, type ScenarioSpec } from '../../scenarios/index.js';
 import { TARGETS, type Finding } from '../targets.js';
@@ -15,8 +15,18 @@ const SEED = 4242;
  * How many of the events `send` will generate belong to `tenant`: the generator is deterministic for
  * identical options, so running it here with the producer's exact options counts them beforehand.
  */
-export function countTenantEvents(o: { count: number; tenants: number; seed: number; start: number }, tenant: string): number {
-  const next = createEventFactory({ count: o.count, tenants: o.tenants, skew: 0, seed: o.seed, startMillis: o.start, meanBytes: 500 });
+export function countTenantEvents(
+  o: { count: number; tenants: number; seed: number; start: number },
+  tenant: string,
+): number {
+  const next = createEventFactory({
+    count: o.count,
+    tenants: o.tenants,
+    skew: 0,
+    seed: o.seed,
+    startMillis: o.start,
+    meanBytes: 500,
+  });
   const prefix = `{"tenantId":"${tenant}"`;
   let n = 0;
   for (let i = 0; i < o.count; i++) if (next().subarray(0, prefix.length).toString('latin1') === prefix) n++;
@@ -31,7 +41,11 @@ interface HealthyFigures {
   unique: number;
 }
 
-export async function runTenants(ctx: BenchContext, params: Record<string, number>, spec: ScenarioSpec): Promise<RunnerOutput> {
+export async function runTenants(
+  ctx: BenchContext,
+  params: Record<string, number>,
+  spec: ScenarioSpec,
+): Promise<RunnerOutput> {
   const count = param(params, 'count');
   const tenants = param(params, 'tenants');
   const rate = param(params, 'rate');
@@ -40,9 +54,13 @@ export async function runTenants(ctx: BenchContext, params: Record<string, numbe
   const healthyExpected = count - countTenantEvents({ count, tenants, seed: SEED, start }, bad);
   const runs: RunArtifacts[] = [];
   const figures: Record<string, HealthyFigures> = {};
+  const producers: Record<string, ProducerResult> = {};
   for (const mode of ['all-healthy', 'one-failing'] as const) {
     const good = await ctx.startSink(`tenants-${mode}.sink`, []);
-    const badSink = await ctx.startSink(`tenants-${mode}.bad-sink`, mode === 'one-failing' ? (spec.sinkArgs?.bad ?? ['--fail-rate', '1']) : []);
+    const badSink = await ctx.startSink(
+      `tenants-${mode}.bad-sink`,
+      mode === 'one-failing' ? (spec.sinkArgs?.bad ?? ['--fail-rate', '1']) : [],
+    );
     try {
       const run = ctx.newRun(`tenants-${mode}`);
       const svc = await ctx.startService(run, good.url, {
@@ -78,7 +96,12 @@ export async function runTenants(ctx: BenchContext, params: Record<string, numbe
       const art = await ctx.finishRun(run, `tenants, ${mode}: ${tenants} tenants at ${rate}/s`);
       runs.push(artifactsOnly(art));
       const spanMs = r.lastAt !== null && r.firstAt !== null ? r.lastAt - r.firstAt : NaN;
-      figures[mode] = { ...r.latencyMs, eventsPerSec: spanMs > 0 ? (r.unique * 1000) / spanMs : NaN, unique: r.unique };
+      producers[mode] = sent;
+      figures[mode] = {
+        ...r.latencyMs,
+        eventsPerSec: spanMs > 0 ? (r.unique * 1000) / spanMs : NaN,
+        unique: r.unique,
+      };
     } finally {
       await Promise.all([good.stop(), badSink.stop()]);
     }
@@ -86,8 +109,18 @@ export async function runTenants(ctx: BenchContext, params: Record<string, numbe
   const ok = figures['all-healthy']!;
   const failing = figures['one-failing']!;
   const findings: Finding[] = [
-    { measure: 'all healthy: healthy p99', value: ok.p99, unit: 'ms', note: `p50 ${ok.p50} ms, max ${ok.max} ms` },
-    { measure: 'one failing: healthy p99', value: failing.p99, unit: 'ms', note: `p50 ${failing.p50} ms, max ${failing.max} ms` },
+    {
+      measure: 'all healthy: healthy p99',
+      value: ok.p99,
+      unit: 'ms',
+      note: `p50 ${ok.p50} ms, max ${ok.max} ms`,
+    },
+    {
+      measure: 'one failing: healthy p99',
+      value: failing.p99,
+      unit: 'ms',
+      note: `p50 ${failing.p50} ms, max ${failing.max} ms`,
+    },
     {
       measure: 'p99 ratio failing/healthy',
       value: failing.p99 / Math.max(ok.p99, 1),
@@ -95,9 +128,23 @@ export async function runTenants(ctx: BenchContext, params: Record<string, numbe
       target: { op: '<=', value: TARGETS.tenantsP99Ratio },
       note: 'p99 floored at 1 ms',
     },
-    { measure: 'all healthy: healthy throughput', value: ok.eventsPerSec, unit: 'events/s', note: `${ok.unique} events, offered ${rate}/s` },
-    { measure: 'one failing: healthy throughput', value: failing.eventsPerSec, unit: 'events/s', note: `${failing.unique} events` },
-    { measure: 'throughput ratio failing/healthy', value: failing.eventsPerSec / ok.eventsPerSec, unit: 'ratio' },
+    {
+      measure: 'all healthy: healthy throughput',
+      value: ok.eventsPerSec,
+      unit: 'events/s',
+      note: `${ok.unique} events, offered ${rate}/s`,
+    },
+    {
+      measure: 'one failing: healthy throughput',
+      value: failing.eventsPerSec,
+      unit: 'events/s',
+      note: `${failing.unique} events`,
+    },
+    {
+      measure: 'throughput ratio failing/healthy',
+      value: failing.eventsPerSec / ok.eventsPerSec,
+      unit: 'ratio',
+    },
   ];
-  return { findings, runs, details: { badTenant: bad, healthyExpected, figures } };
+  return { findings, runs, details: { badTenant: bad, healthyExpected, figures, producers } };
 }
