@@ -39,11 +39,15 @@ export class Lane {
   #unreadSince: number | undefined;
   #inFlight = 0;
   #reading = false;
+  /** Batches read ahead, waiting for a free in-flight slot. */
+  readonly #ready: (readonly StoredEvent[])[] = [];
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
   /** Ends backoff sleeps at stop(); sends themselves are only aborted by deps.stopSignal (after the grace). */
   readonly #stopSleeps = new AbortController();
   readonly #batches = new Set<Promise<void>>();
+  /** Deletes handed to the buffer and not yet committed: stop() waits for them too. */
+  readonly #acks = new Set<Promise<void>>();
 
   constructor(tenant: string, settings: LaneSettings, deps: LaneDeps) {
     this.tenant = tenant;
@@ -52,7 +56,7 @@ export class Lane {
   }
 
   get idle(): boolean {
-    return this.#inFlight === 0 && this.#unread === 0;
+    return this.#inFlight === 0 && this.#unread === 0 && this.#ready.length === 0 && !this.#reading;
   }
 
   /** New events were committed (or found by a poll or at start-up). */
@@ -63,9 +67,16 @@ export class Lane {
     this.pump();
   }
 
-  /** Starts as many batches as the lane may have in flight and that are ready. */
+  /**
+   * Starts batches while the lane may have more in flight, and keeps one more batch read ahead, so the next
+   * send does not wait for a read queued behind a commit. Batches start in read order: order is kept.
+   */
   pump(): void {
-    if (this.#stopping || this.#reading || this.#inFlight >= this.#s.maxInFlightPerTenant) return;
+    if (this.#stopping) return;
+    while (this.#ready.length > 0 && this.#inFlight < this.#s.maxInFlightPerTenant) {
+      this.#track(this.#run(this.#ready.shift()!));
+    }
+    if (this.#reading || this.#inFlight + this.#ready.length > this.#s.maxInFlightPerTenant) return;
     if (this.#unread === 0 || this.#unreadSince === undefined) return;
     const now = Date.now();
     const dueAt = this.#unreadSince + this.#s.maxBatchAgeMs;
@@ -79,15 +90,12 @@ export class Lane {
       .then((events) => {
         this.#reading = false;
         this.#took(events);
-        if (events.length > 0) this.#track(this.#run(events));
+        if (events.length > 0) this.#ready.push(events);
         this.pump();
       })
       .catch((err: unknown) => {
         this.#reading = false;
-        this.#d.telemetry.log.error(
-          { err, tenant: this.tenant },
-          'reading the buffer failed; retrying later',
-        );
+        this.#d.telemetry.log.error({ err, tenant: this.tenant }, 'reading the buffer failed; retrying later');
         this.#arm(this.#s.retry.initialMs);
       });
   }
@@ -184,7 +192,9 @@ export class Lane {
     const t = this.#d.telemetry;
     switch (outcome.kind) {
       case 'delivered':
-        await this.#durably(() => buffer.ack(events, whole));
+        // Not awaited: the delete joins the next commit, and the lane's cursor is already past these rows.
+        // A crash before that commit only means a redelivery; a failed commit is retried by #durably.
+        this.#background(this.#durably(() => buffer.ack(events, whole)));
         t.batchDelivered(this.tenant, events.length, seconds);
         return [];
       case 'retry':
@@ -218,6 +228,11 @@ export class Lane {
     }
   }
 
+  #background(p: Promise<void>): void {
+    this.#acks.add(p);
+    void p.finally(() => this.#acks.delete(p));
+  }
+
   /** A buffer write that failed (disk full…) is retried: skipping it would strand or lose the rows. */
   async #durably(write: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -247,5 +262,6 @@ export class Lane {
     this.#stopSleeps.abort();
     if (this.#timer) clearTimeout(this.#timer);
     await Promise.allSettled([...this.#batches]);
+    await Promise.allSettled([...this.#acks]);
   }
 }

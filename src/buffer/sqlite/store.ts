@@ -182,24 +182,38 @@ export class SqliteBuffer implements EventBuffer {
     this.#scheduled = false;
     const turn = this.#turn;
     if (!turn || this.#inFlight) return;
-    const appends = this.#appends;
+    // At most commitMaxEvents appends per transaction: short commits let the reads queued behind them (the
+    // lanes' next batches) run often, so delivery keeps pace with a flood of ingest. The rest goes next.
+    const max = this.#o.commitMaxEvents;
+    let appends = this.#appends;
+    let rest: IncomingEvent[] = [];
+    if (appends.length > max) {
+      rest = appends.slice(max);
+      appends = appends.slice(0, max);
+    }
     const deletes = this.#deletes;
     const ranges = this.#ranges;
     const retries = this.#retries;
-    this.#inFlightBytes = this.#appendBytes;
-    this.#appends = [];
-    this.#appendBytes = 0;
+    let bytes = 0;
+    for (const e of appends) bytes += eventBytes(e.tenant, e.payload.byteLength);
+    this.#inFlightBytes = bytes;
+    this.#appends = rest;
+    this.#appendBytes -= bytes;
     this.#deletes = [];
     this.#ranges = [];
     this.#retries = [];
-    this.#turn = undefined;
+    // Callers that joined this turn wait for all of their events: with a split, they wait for the last part.
+    this.#turn = rest.length > 0 ? turn : undefined;
+    const settle = rest.length > 0 ? new Deferred() : turn;
     const packed = packAppends(appends);
-    this.#inFlight = this.#call<CommitResult>({ op: 'commit', appends: packed, deletes, ranges, retries }, [
-      packed,
-    ]).then(
-      (r) => this.#committed(r, turn),
+    this.#inFlight = this.#call<CommitResult>(
+      { op: 'commit', appends: packed, deletes, ranges, retries },
+      [packed],
+    ).then(
+      (r) => this.#committed(r, settle),
       (err: unknown) => {
         this.#o.telemetry.commitFailed(err, appends.length);
+        // A failed part fails the whole turn (its callers' events may be partly in it).
         turn.reject(err);
       },
     );
