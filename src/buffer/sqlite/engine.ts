@@ -73,7 +73,7 @@ export function openDatabase(
   db.pragma('wal_autocheckpoint = 0');
   db.pragma(`journal_size_limit = ${opts.walMaxBytes}`);
   db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -32768'); // 32 MiB page cache
+  db.pragma('cache_size = -16384'); // 16 MiB page cache
   try {
     migrate(db);
   } catch (err) {

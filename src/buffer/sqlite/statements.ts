@@ -27,7 +27,9 @@ export function prepareStatements(db: Database) {
        WHERE tid = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
     deleteOne: db.prepare<[number, number]>('DELETE FROM events WHERE tid = ? AND seq = ?'),
-    deleteRange: db.prepare<[number, number, number]>('DELETE FROM events WHERE tid = ? AND seq BETWEEN ? AND ?'),
+    deleteRange: db.prepare<[number, number, number]>(
+      'DELETE FROM events WHERE tid = ? AND seq BETWEEN ? AND ?',
+    ),
     retryOne: db.prepare<[number, number, number]>(
       'UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE tid = ? AND seq = ?',
     ),

@@ -17,7 +17,14 @@ import type {
 } from '../types.js';
 import { packAppends, unpackRows } from './codec.js';
 import { lockDataDir } from './lock.js';
-import { DB_FILE, SqliteEngine, type CommitResult, type EngineOptions, type RangeRef, type RowRef } from './engine.js';
+import {
+  DB_FILE,
+  SqliteEngine,
+  type CommitResult,
+  type EngineOptions,
+  type RangeRef,
+  type RowRef,
+} from './engine.js';
 import { Deferred } from './deferred.js';
 import type { Reply, Unnumbered } from './protocol.js';
 import { eventBytes } from './statements.js';
@@ -98,7 +105,10 @@ export class SqliteBuffer implements EventBuffer {
       autoVacuum: opts.autoVacuum,
     };
     // The worker only holds one commit's batch and one read at a time: a small heap keeps RSS bounded.
-    this.#worker = new Worker(workerUrl(), { workerData, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    this.#worker = new Worker(workerUrl(), {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+    });
     this.#worker.on('message', (m: Reply) => this.#onReply(m));
     this.#worker.on('error', (err) => this.#fail(err));
     this.#worker.on('exit', (code) => {
@@ -206,10 +216,9 @@ export class SqliteBuffer implements EventBuffer {
     this.#turn = rest.length > 0 ? turn : undefined;
     const settle = rest.length > 0 ? new Deferred() : turn;
     const packed = packAppends(appends);
-    this.#inFlight = this.#call<CommitResult>(
-      { op: 'commit', appends: packed, deletes, ranges, retries },
-      [packed],
-    ).then(
+    this.#inFlight = this.#call<CommitResult>({ op: 'commit', appends: packed, deletes, ranges, retries }, [
+      packed,
+    ]).then(
       (r) => this.#committed(r, settle),
       (err: unknown) => {
         this.#o.telemetry.commitFailed(err, appends.length);
@@ -283,7 +292,16 @@ export class SqliteBuffer implements EventBuffer {
 
   async read(tenant: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
     const packed = await this.#call<ArrayBuffer>({ op: 'read', tenant, afterSeq, limit, maxBytes });
-    return unpackRows(packed).map((r) => ({ ...r, id: `${this.bufferId}-${r.seq}`, tenant }));
+    const prefix = `${this.bufferId}-`;
+    return unpackRows(packed).map((r) => ({
+      seq: r.seq,
+      id: prefix + r.seq,
+      tenant,
+      receivedAt: r.receivedAt,
+      attempts: r.attempts,
+      nextAttemptAt: r.nextAttemptAt,
+      payload: r.payload,
+    }));
   }
 
   async deadLetter(letters: readonly DeadLetter[]): Promise<void> {
