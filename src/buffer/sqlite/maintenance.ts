@@ -10,9 +10,13 @@ export type MaintenanceListener = (event: {
   seconds: number;
 }) => void;
 
-const VACUUM_INTERVAL_MS = 5_000;
-/** Pages returned per vacuum step: bounded so one step never stalls the event loop for long. */
-const VACUUM_STEP_PAGES = 4096;
+const VACUUM_INTERVAL_MS = 2_000;
+/**
+ * Pages returned per vacuum step: half the free pages, between these bounds, so a drained 1 GB file shrinks
+ * within a minute while one step (which may move live pages) never holds the writer for long.
+ */
+const VACUUM_STEP_MIN_PAGES = 4096;
+const VACUUM_STEP_MAX_PAGES = 16384;
 /** Free pages are kept while they are under this share of the file (inserts will reuse them). */
 const VACUUM_FREE_SHARE = 0.25;
 const VACUUM_MIN_FREE_PAGES = 256;
@@ -71,7 +75,10 @@ export class Maintenance {
     const free = this.#db.pragma('freelist_count', { simple: true }) as number;
     const total = this.#db.pragma('page_count', { simple: true }) as number;
     if (free < VACUUM_MIN_FREE_PAGES || free < total * VACUUM_FREE_SHARE) return 0;
-    const pages = Math.min(free, VACUUM_STEP_PAGES);
+    const pages = Math.min(
+      free,
+      Math.max(VACUUM_STEP_MIN_PAGES, Math.min(VACUUM_STEP_MAX_PAGES, Math.ceil(free / 2))),
+    );
     this.#db.pragma(`incremental_vacuum(${pages})`);
     // The file only shrinks when the freed pages are checkpointed out of the WAL.
     this.checkpoint('TRUNCATE');
