@@ -3,7 +3,6 @@
 // fsyncs and checkpoints never stall ingest or delivery.
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type {
@@ -26,8 +25,8 @@ import {
   type RowRef,
 } from './engine.js';
 import { Deferred } from './deferred.js';
-import type { Reply, Unnumbered } from './protocol.js';
 import { eventBytes } from './statements.js';
+import { WorkerClient } from './worker-client.js';
 
 export { DB_FILE };
 
@@ -40,22 +39,11 @@ export interface SqliteBufferOptions extends EngineOptions {
   telemetry: Telemetry;
 }
 
-/** The worker is compiled JavaScript; under the test runner this module is TypeScript, so use dist's copy. */
-function workerUrl(): URL {
-  const here = new URL('./worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return here;
-  return new URL(here.href.replace('/src/buffer/sqlite/', '/dist/src/buffer/sqlite/'));
-}
-
-type Call = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
-
 export class SqliteBuffer implements EventBuffer {
   readonly bufferId: string;
   readonly path: string;
   readonly #o: SqliteBufferOptions;
-  readonly #worker: Worker;
-  readonly #calls = new Map<number, Call>();
-  #nextId = 1;
+  readonly #worker: WorkerClient;
   readonly #listeners = new Set<(n: CommitNotice) => void>();
   #appends: IncomingEvent[] = [];
   #appendBytes = 0;
@@ -73,10 +61,7 @@ export class SqliteBuffer implements EventBuffer {
   readonly #tenantCounts = new Map<string, { events: number; bytes: number }>();
   #notFullWaiters: (() => void)[] = [];
   #closed = false;
-  #failed: Error | undefined;
   readonly #unlock: () => void;
-  /** The worker is gone (after close): calls fail at once instead of waiting for an answer that never comes. */
-  #terminated = false;
 
   constructor(opts: SqliteBufferOptions) {
     this.#o = opts;
@@ -104,45 +89,9 @@ export class SqliteBuffer implements EventBuffer {
       walMaxBytes: opts.walMaxBytes,
       autoVacuum: opts.autoVacuum,
     };
-    // The worker only holds one commit's batch and one read at a time: a small heap keeps RSS bounded.
-    this.#worker = new Worker(workerUrl(), {
-      workerData,
-      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
-    });
-    this.#worker.on('message', (m: Reply) => this.#onReply(m));
-    this.#worker.on('error', (err) => this.#fail(err));
-    this.#worker.on('exit', (code) => {
-      if (!this.#closed) this.#fail(new Error(`buffer worker exited with code ${code}`));
-    });
-  }
-
-  #onReply(m: Reply): void {
-    if ('checkpoint' in m) {
-      this.#o.telemetry.checkpointRun(m.checkpoint.walBytesBefore, m.checkpoint.seconds);
-      return;
-    }
-    const call = this.#calls.get(m.id);
-    if (!call) return;
-    this.#calls.delete(m.id);
-    if (m.ok) call.resolve(m.result);
-    else call.reject(new LogdriverError(ErrorCodes.BUFFER_COMMIT, `buffer worker: ${m.error.message}`));
-  }
-
-  /** The worker died: every waiting call fails, and so does everything after. */
-  #fail(err: Error): void {
-    this.#failed = err;
-    this.#o.telemetry.log.fatal({ err }, 'buffer worker failed');
-    for (const c of this.#calls.values()) c.reject(err);
-    this.#calls.clear();
-  }
-
-  #call<T>(req: Unnumbered, transfer: ArrayBuffer[] = []): Promise<T> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    if (this.#terminated) return Promise.reject(closedError());
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.#calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ ...req, id }, transfer);
+    this.#worker = new WorkerClient(workerData, {
+      onCheckpoint: (walBytesBefore, seconds) => opts.telemetry.checkpointRun(walBytesBefore, seconds),
+      onFailure: (err) => opts.telemetry.log.fatal({ err }, 'buffer worker failed'),
     });
   }
 
@@ -216,16 +165,16 @@ export class SqliteBuffer implements EventBuffer {
     this.#turn = rest.length > 0 ? turn : undefined;
     const settle = rest.length > 0 ? new Deferred() : turn;
     const packed = packAppends(appends);
-    this.#inFlight = this.#call<CommitResult>({ op: 'commit', appends: packed, deletes, ranges, retries }, [
-      packed,
-    ]).then(
-      (r) => this.#committed(r, settle),
-      (err: unknown) => {
-        this.#o.telemetry.commitFailed(err, appends.length);
-        // A failed part fails the whole turn (its callers' events may be partly in it).
-        turn.reject(err);
-      },
-    );
+    this.#inFlight = this.#worker
+      .call<CommitResult>({ op: 'commit', appends: packed, deletes, ranges, retries }, [packed])
+      .then(
+        (r) => this.#committed(r, settle),
+        (err: unknown) => {
+          this.#o.telemetry.commitFailed(err, appends.length);
+          // A failed part fails the whole turn (its callers' events may be partly in it).
+          turn.reject(err);
+        },
+      );
     void this.#inFlight.finally(() => {
       this.#inFlight = undefined;
       this.#inFlightBytes = 0;
@@ -279,7 +228,7 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   backlog(): Promise<TenantBacklog[]> {
-    return this.#call<TenantBacklog[]>({ op: 'backlog' });
+    return this.#worker.call<TenantBacklog[]>({ op: 'backlog' });
   }
 
   /** The tenants with the largest backlogs, from counters kept here (cheap: stats read it every second). */
@@ -291,7 +240,7 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   async read(tenant: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
-    const packed = await this.#call<ArrayBuffer>({ op: 'read', tenant, afterSeq, limit, maxBytes });
+    const packed = await this.#worker.call<ArrayBuffer>({ op: 'read', tenant, afterSeq, limit, maxBytes });
     const prefix = `${this.bufferId}-`;
     return unpackRows(packed).map((r) => ({
       seq: r.seq,
@@ -306,7 +255,11 @@ export class SqliteBuffer implements EventBuffer {
 
   async deadLetter(letters: readonly DeadLetter[]): Promise<void> {
     if (this.#closed) throw closedError();
-    const r = await this.#call<{ removed: number; bytes: number; tenantDeltas: [string, number, number][] }>({
+    const r = await this.#worker.call<{
+      removed: number;
+      bytes: number;
+      tenantDeltas: [string, number, number][];
+    }>({
       op: 'deadLetter',
       letters: letters.map((l) => ({ row: rowRef(l.event), status: l.status, reason: l.reason })),
     });
@@ -319,7 +272,7 @@ export class SqliteBuffer implements EventBuffer {
 
   /** Runs one incremental-vacuum step now (the worker also runs them on a timer); returns pages freed. */
   vacuumNow(): Promise<number> {
-    return this.#call<number>({ op: 'vacuum' });
+    return this.#worker.call<number>({ op: 'vacuum' });
   }
 
   stats(): BufferStats {
@@ -342,11 +295,8 @@ export class SqliteBuffer implements EventBuffer {
     }
     for (const w of this.#notFullWaiters) w();
     this.#notFullWaiters = [];
-    if (!this.#failed) await this.#call({ op: 'close' }).catch(() => undefined);
-    this.#terminated = true;
+    if (!this.#worker.failed) await this.#worker.call({ op: 'close' }).catch(() => undefined);
     await this.#worker.terminate();
-    for (const c of this.#calls.values()) c.reject(closedError());
-    this.#calls.clear();
     this.#unlock();
   }
 }

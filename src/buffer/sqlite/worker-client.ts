@@ -1,0 +1,89 @@
+// The main thread's end of the buffer worker: numbered requests, their replies, and what happens when the
+// worker dies (every waiting call fails, and so does every later one).
+import { Worker } from 'node:worker_threads';
+import { ErrorCodes, LogdriverError } from '../../errors.js';
+import type { EngineOptions } from './engine.js';
+import type { Reply, Unnumbered } from './protocol.js';
+
+/** The worker is compiled JavaScript; under the test runner this module is TypeScript, so use dist's copy. */
+function workerUrl(): URL {
+  const here = new URL('./worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) return here;
+  return new URL(here.href.replace('/src/buffer/sqlite/', '/dist/src/buffer/sqlite/'));
+}
+
+type Call = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+export interface WorkerEvents {
+  onCheckpoint(walBytesBefore: number, seconds: number): void;
+  onFailure(err: Error): void;
+}
+
+export class WorkerClient {
+  readonly #worker: Worker;
+  readonly #calls = new Map<number, Call>();
+  readonly #events: WorkerEvents;
+  #nextId = 1;
+  #failed: Error | undefined;
+  /** After terminate(): calls fail at once instead of waiting for an answer that never comes. */
+  #terminated = false;
+
+  constructor(workerData: EngineOptions, events: WorkerEvents) {
+    this.#events = events;
+    // The worker only holds one commit's batch and one read at a time: a small heap keeps RSS bounded.
+    this.#worker = new Worker(workerUrl(), {
+      workerData,
+      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+    });
+    this.#worker.on('message', (m: Reply) => this.#onReply(m));
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('exit', (code) => {
+      if (!this.#terminated) this.#fail(new Error(`buffer worker exited with code ${code}`));
+    });
+  }
+
+  get failed(): Error | undefined {
+    return this.#failed;
+  }
+
+  call<T>(req: Unnumbered, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (this.#terminated)
+      return Promise.reject(new LogdriverError(ErrorCodes.BUFFER_CLOSED, 'the buffer is closed'));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.postMessage({ ...req, id }, transfer);
+    });
+  }
+
+  #onReply(m: Reply): void {
+    if ('checkpoint' in m) {
+      this.#events.onCheckpoint(m.checkpoint.walBytesBefore, m.checkpoint.seconds);
+      return;
+    }
+    const call = this.#calls.get(m.id);
+    if (!call) return;
+    this.#calls.delete(m.id);
+    if (m.ok) call.resolve(m.result);
+    else call.reject(new LogdriverError(ErrorCodes.BUFFER_COMMIT, `buffer worker: ${m.error.message}`));
+  }
+
+  #fail(err: Error): void {
+    if (this.#failed) return;
+    this.#failed = err;
+    this.#events.onFailure(err);
+    this.#rejectAll(err);
+  }
+
+  #rejectAll(err: Error): void {
+    for (const c of this.#calls.values()) c.reject(err);
+    this.#calls.clear();
+  }
+
+  async terminate(): Promise<void> {
+    this.#terminated = true;
+    await this.#worker.terminate();
+    this.#rejectAll(new LogdriverError(ErrorCodes.BUFFER_CLOSED, 'the buffer is closed'));
+  }
+}
