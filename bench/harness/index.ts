@@ -70,8 +70,10 @@ export {
 export {
   journalFindings,
   prepareEvents,
+  runCycle,
   runJournal,
   runVariant,
+  type CycleResult,
   type JournalParams,
   type JournalReport,
   type PreparedEvent,

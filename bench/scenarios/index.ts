@@ -9,4 +9,12 @@ export {
   type ScenarioName,
   type ScenarioSpec,
 } from './table.js';
-export { JOURNAL_VARIANTS, PROTOTYPE_VARIANT, type JournalVariant } from './journal-variants.js';
+export {
+  JOURNAL_VARIANTS,
+  PROTOTYPE_VARIANT,
+  CYCLE_BASELINE,
+  CYCLE_VARIANTS,
+  CYCLE_SHAPE,
+  type CycleVariant,
+  type JournalVariant,
+} from './journal-variants.js';

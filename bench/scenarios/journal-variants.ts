@@ -106,3 +106,34 @@ export const JOURNAL_VARIANTS: readonly JournalVariant[] = [
     autoVacuum: 'incremental',
   },
 ];
+
+/**
+ * The full forwarder cycle: insert, then read each tenant's oldest batch and delete what was read. All run
+ * WAL, synchronous FULL, group commit, auto_vacuum NONE, the same events and the same checkpoint rule, so
+ * the ratios isolate the schema and the delete statement.
+ */
+export interface CycleVariant {
+  readonly name: string;
+  readonly journal: 'wal';
+  readonly synchronous: 'full';
+  readonly commit: 'group';
+  readonly autoVacuum: 'none';
+  readonly schema: 'rowid-index' | 'clustered';
+  /** per-row: one DELETE per event; range: one `tid = ? AND seq BETWEEN ? AND ?` per batch (logdriver). */
+  readonly deletes: 'per-row' | 'range';
+}
+
+/** The baseline of the cycle ratios: rowid table + tenant index, deleting row by row. */
+export const CYCLE_BASELINE = 'cycle-rowid-index-per-row';
+
+const CYCLE_COMMON = { journal: 'wal', synchronous: 'full', commit: 'group', autoVacuum: 'none' } as const;
+
+export const CYCLE_VARIANTS: readonly CycleVariant[] = [
+  { name: CYCLE_BASELINE, ...CYCLE_COMMON, schema: 'rowid-index', deletes: 'per-row' },
+  { name: 'cycle-clustered-per-row', ...CYCLE_COMMON, schema: 'clustered', deletes: 'per-row' },
+  // Range deletes need the clustered table: a tenant's batch is one contiguous key range only there.
+  { name: 'cycle-logdriver', ...CYCLE_COMMON, schema: 'clustered', deletes: 'range' },
+];
+
+/** Fixed cycle shape (not scenario params): tenants interleaved, events per tenant read, WAL cap. */
+export const CYCLE_SHAPE = Object.freeze({ tenants: 50, readBatch: 1000, walMaxBytes: 64 * 1024 * 1024 });

@@ -1,4 +1,5 @@
 // `journal` as a scenario runner: the in-process SQLite comparison, with a progress line per variant.
+// journal.csv holds both kinds of row (`kind` insert or cycle); a column a kind lacks is left empty.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext } from '../context.js';
@@ -22,6 +23,7 @@ export function runJournalScenario(ctx: BenchContext, params: Record<string, num
     },
   );
   const rows = report.variants.map((r) => ({
+    kind: 'insert',
     ...r.variant,
     events: r.events,
     seconds: r.seconds,
@@ -30,11 +32,14 @@ export function runJournalScenario(ctx: BenchContext, params: Record<string, num
     bytesAfterRun: r.bytesAfterRun,
     bytesAfterDelete: r.bytesAfterDelete,
   }));
-  const header = Object.keys(rows[0] ?? {});
-  const csv = [
-    header.join(','),
-    ...rows.map((r) => header.map((h) => String(r[h as keyof typeof r])).join(',')),
-  ];
+  const cycles = report.cycles.map(({ variant, ...r }) => ({ kind: 'cycle', ...variant, ...r }));
+  const all: Record<string, string | number>[] = [...rows, ...cycles];
+  const header = [...new Set(all.flatMap((r) => Object.keys(r)))];
+  const csv = [header.join(','), ...all.map((r) => header.map((h) => String(r[h] ?? '')).join(','))];
   writeFileSync(join(ctx.outDir, 'journal.csv'), `${csv.join('\n')}\n`);
-  return Promise.resolve({ findings: journalFindings(report), runs: [], details: { variants: rows } });
+  return Promise.resolve({
+    findings: journalFindings(report),
+    runs: [],
+    details: { variants: rows, cycles },
+  });
 }
