@@ -36,8 +36,15 @@ export interface Service {
 
 export async function startService(config: Config, opts: ServiceOptions): Promise<Service> {
   const telemetry = new Telemetry(opts.log);
-  const buffer = new SqliteBuffer({ ...config.buffer, dataDir: config.dataDir, telemetry });
+  // Sinks first: a sink that cannot be built (unreadable CA file…) fails the start before anything is open.
   const router = new Router(config, (c) => createSink(c, { stdout: opts.stdout }));
+  let buffer: SqliteBuffer;
+  try {
+    buffer = new SqliteBuffer({ ...config.buffer, dataDir: config.dataDir, telemetry });
+  } catch (err) {
+    await router.close();
+    throw err;
+  }
   const d = config.delivery;
   const dispatcher = new Dispatcher({
     buffer,
@@ -55,27 +62,14 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     },
   });
   registerGauges(telemetry, buffer, dispatcher);
-  await dispatcher.start();
 
   const endpoints: Endpoints = {};
   let zmq: ZmqIngest | undefined;
   let http: HttpIngest | undefined;
   let admin: AdminServer | undefined;
   let accepting = false;
-  const stats = config.stats.file
-    ? new StatsSampler({
-        file: config.stats.file,
-        intervalMs: config.stats.intervalMs,
-        telemetry,
-        buffer,
-        dispatcher,
-      })
-    : undefined;
-  const watcher =
-    opts.configFile && config.configRefreshIntervalMs > 0
-      ? new ConfigWatcher(opts.configFile, config.configRefreshIntervalMs, router, opts.log)
-      : undefined;
   try {
+    await dispatcher.start();
     if (config.ingest.zmq.enabled) {
       zmq = new ZmqIngest({
         ...config.ingest.zmq,
@@ -113,6 +107,19 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await buffer.close();
     throw err;
   }
+  const stats = config.stats.file
+    ? new StatsSampler({
+        file: config.stats.file,
+        intervalMs: config.stats.intervalMs,
+        telemetry,
+        buffer,
+        dispatcher,
+      })
+    : undefined;
+  const watcher =
+    opts.configFile && config.configRefreshIntervalMs > 0
+      ? new ConfigWatcher(opts.configFile, config.configRefreshIntervalMs, router, opts.log)
+      : undefined;
   stats?.start();
   watcher?.start();
   opts.log.info(

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { startService } from '../app.js';
 import { describeConfigError, loadConfigDetailed } from '../config/index.js';
-import { isLogdriverError } from '../errors.js';
+import { ErrorCodes, isLogdriverError } from '../errors.js';
 import { createLogger } from '../telemetry/logger.js';
 
 export function runCommand(): Command {
@@ -32,8 +32,13 @@ export function runCommand(): Command {
       try {
         service = await startService(config, { log, configFile: loaded.file });
       } catch (err) {
-        log.fatal({ err }, 'logdriver failed to start');
-        process.exitCode = 1;
+        if (isLogdriverError(err, ErrorCodes.SINK_CONFIG)) {
+          process.stderr.write(`logdriver: invalid configuration: ${err.message}\n`);
+          process.exitCode = 2;
+        } else {
+          log.fatal({ err }, 'logdriver failed to start');
+          process.exitCode = 1;
+        }
         return;
       }
       await new Promise<void>((resolve) => {

@@ -95,7 +95,10 @@ export class Lane {
       })
       .catch((err: unknown) => {
         this.#reading = false;
-        this.#d.telemetry.log.error({ err, tenant: this.tenant }, 'reading the buffer failed; retrying later');
+        this.#d.telemetry.log.error(
+          { err, tenant: this.tenant },
+          'reading the buffer failed; retrying later',
+        );
         this.#arm(this.#s.retry.initialMs);
       });
   }

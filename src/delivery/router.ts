@@ -1,50 +1,63 @@
 // Router: tenantId -> Sink. Tenants with their own config get their own sink; all others share the default.
 import type { Config, SinkConfig } from '../config/schema.js';
+import { ErrorCodes, LogdriverError } from '../errors.js';
 import type { Sink } from '../sinks/types.js';
 
 export type SinkFactory = (config: SinkConfig) => Sink;
 
+interface Routes {
+  readonly fallback: Sink;
+  readonly tenants: ReadonlyMap<string, Sink>;
+  readonly all: readonly Sink[];
+}
+
 export class Router {
   readonly #factory: SinkFactory;
-  #default: Sink;
-  #tenants = new Map<string, Sink>();
-  readonly #all = new Set<Sink>();
+  #routes: Routes;
 
+  /** Throws LogdriverError(SINK_CONFIG) naming the config key of a sink that cannot be built. */
   constructor(config: Pick<Config, 'defaultSink' | 'tenants'>, factory: SinkFactory) {
     this.#factory = factory;
-    this.#default = this.#make(config.defaultSink);
-    this.#tenants = this.#build(config.tenants);
+    this.#routes = this.#build(config);
   }
 
   sinkFor(tenant: string): Sink {
-    return this.#tenants.get(tenant) ?? this.#default;
+    return this.#routes.tenants.get(tenant) ?? this.#routes.fallback;
   }
 
   /**
-   * Swaps in a new mapping (config refresh). Old sinks are closed after `graceMs`, so batches in flight
-   * on them can finish; one still running then is aborted and retried on the new sink.
+   * Swaps in a new mapping (config refresh), all or nothing: if a new sink cannot be built, the running
+   * mapping stays and the error is thrown. Old sinks are closed after `graceMs`, so batches in flight on them
+   * can finish; one still running then is aborted and retried on the new sink.
    */
   update(config: Pick<Config, 'defaultSink' | 'tenants'>, graceMs = 30_000): void {
-    const old = [...this.#all];
-    this.#all.clear();
-    this.#default = this.#make(config.defaultSink);
-    this.#tenants = this.#build(config.tenants);
+    const next = this.#build(config);
+    const old = this.#routes.all;
+    this.#routes = next;
     setTimeout(() => void Promise.allSettled(old.map((s) => s.close())), graceMs).unref();
   }
 
-  #build(tenants: Config['tenants']): Map<string, Sink> {
-    const map = new Map<string, Sink>();
-    for (const [tenant, { sink }] of Object.entries(tenants)) map.set(tenant, this.#make(sink));
-    return map;
-  }
-
-  #make(config: SinkConfig): Sink {
-    const sink = this.#factory(config);
-    this.#all.add(sink);
-    return sink;
+  #build(config: Pick<Config, 'defaultSink' | 'tenants'>): Routes {
+    const all: Sink[] = [];
+    const make = (key: string, c: SinkConfig): Sink => {
+      try {
+        const sink = this.#factory(c);
+        all.push(sink);
+        return sink;
+      } catch (err) {
+        void Promise.allSettled(all.map((s) => s.close()));
+        throw new LogdriverError(ErrorCodes.SINK_CONFIG, `${key}: ${(err as Error).message}`, { cause: err });
+      }
+    };
+    const fallback = make('defaultSink', config.defaultSink);
+    const tenants = new Map<string, Sink>();
+    for (const [tenant, { sink }] of Object.entries(config.tenants)) {
+      tenants.set(tenant, make(`tenants.${tenant}.sink`, sink));
+    }
+    return { fallback, tenants, all };
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#all].map((s) => s.close()));
+    await Promise.allSettled(this.#routes.all.map((s) => s.close()));
   }
 }

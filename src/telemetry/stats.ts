@@ -61,6 +61,11 @@ export class StatsSampler {
   constructor(options: StatsOptions) {
     this.#o = options;
     this.#out = createWriteStream(options.file, { flags: 'w' });
+    // An unwritable stats file must not take the service down: say so once and stop sampling.
+    this.#out.on('error', (err) => {
+      options.telemetry.log.error({ err, file: options.file }, 'stats file not writable; stats CSV disabled');
+      if (this.#timer) clearInterval(this.#timer);
+    });
     this.#out.write(`${STATS_COLUMNS.join(',')}\n`);
     this.#lag = monitorEventLoopDelay({ resolution: 10 });
     this.#last = { ...options.telemetry.totals };

@@ -69,6 +69,25 @@ describe('lifecycle', () => {
     expect(run.stderr).toContain('buffer.maxbytes');
   });
 
+  it('refuses a sink that cannot be built, naming its key, and exits without holding the data directory', () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const file = join(dir.path, 'ca.yaml');
+    const data = join(dir.path, 'data');
+    writeFileSync(
+      file,
+      `dataDir: ${JSON.stringify(data)}\ntenants:\n  acme:\n    sink: { type: http, url: "https://127.0.0.1:1/x", tls: { caFile: ${JSON.stringify(join(dir.path, 'missing.pem'))} } }\n`,
+    );
+    const run = spawnSync(process.execPath, [MAIN, 'run', '--config', file], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.signal).toBeNull(); // it exited on its own, it did not hang until the timeout
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('tenants.acme.sink');
+    expect(existsSync(join(data, 'logdriver.lock'))).toBe(false);
+  });
+
   it('never prints a secret from the config', () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
