@@ -32,6 +32,8 @@ export interface Service {
   readonly endpoints: Endpoints;
   /** Stops ingest, commits what was received, waits (bounded) for deliveries, closes the database. */
   stop(): Promise<void>;
+  /** Settles if the service can no longer work (its buffer worker died): the caller stops and exits non-zero. */
+  readonly fatal: Promise<Error>;
 }
 
 export async function startService(config: Config, opts: ServiceOptions): Promise<Service> {
@@ -39,8 +41,15 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   // Sinks first: a sink that cannot be built (unreadable CA file…) fails the start before anything is open.
   const router = new Router(config, (c) => createSink(c, { stdout: opts.stdout }));
   let buffer: SqliteBuffer;
+  let onFatal: (err: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((resolve) => (onFatal = resolve));
   try {
-    buffer = new SqliteBuffer({ ...config.buffer, dataDir: config.dataDir, telemetry });
+    buffer = new SqliteBuffer({
+      ...config.buffer,
+      dataDir: config.dataDir,
+      telemetry,
+      onFatal: (err) => onFatal(err),
+    });
   } catch (err) {
     await router.close();
     throw err;
@@ -96,7 +105,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       admin = createAdminServer({
         listen: config.admin.listen,
         registry: telemetry.registry,
-        readiness: () => (accepting ? [] : ['ingest is not accepting events']),
+        readiness: () => [
+          ...(buffer.healthy ? [] : ['the buffer is not working (its worker died)']),
+          ...(accepting ? [] : ['ingest is not accepting events']),
+        ],
       });
       endpoints.admin = await admin.start();
     }
@@ -147,6 +159,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     buffer,
     telemetry,
     endpoints,
+    fatal,
     stop: () => (stopping ??= stop()),
   };
 }

@@ -41,16 +41,17 @@ export function runCommand(): Command {
         }
         return;
       }
-      await new Promise<void>((resolve) => {
+      const failed = await new Promise<boolean>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           log.info({ signal }, 'signal received');
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          resolve();
+          resolve(false);
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
+        // Fail fast when the buffer cannot store any more: a supervisor restarts us, and the start recovers.
+        void service.fatal.then(() => resolve(true));
       });
       await service.stop();
+      if (failed) process.exitCode = 1;
     });
 }

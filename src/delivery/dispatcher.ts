@@ -24,6 +24,7 @@ export class Dispatcher {
   #unsubscribe: (() => void) | undefined;
   #poll: NodeJS.Timeout | undefined;
   #polling = false;
+  #closed = false;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -33,6 +34,7 @@ export class Dispatcher {
   /** Delivers everything already stored (crash recovery), then follows new commits. */
   async start(): Promise<void> {
     this.#unsubscribe = this.#o.buffer.onCommit((notice) => {
+      if (this.#closed) return;
       for (const [tenant, { count, firstReceivedAt }] of notice)
         this.#lane(tenant).hint(count, firstReceivedAt);
     });
@@ -43,14 +45,22 @@ export class Dispatcher {
 
   /** Finds stored events that idle lanes do not know about: at start, and as a periodic safety net. */
   async #scan(): Promise<void> {
-    if (this.#polling) return;
+    if (this.#polling || this.#closed) return;
     this.#polling = true;
     try {
-      for (const { tenant, oldestReceivedAt } of await this.#o.buffer.backlog()) {
+      const backlog = await this.#o.buffer.backlog();
+      if (this.#closed) return;
+      const stored = new Set<string>();
+      for (const { tenant, oldestReceivedAt } of backlog) {
+        stored.add(tenant);
         const lane = this.#lane(tenant);
-        // An idle lane's cursor is past everything it sent, so a hint of 1 only costs one read.
+        // An idle lane's cursor is past everything it sent, so this only costs one read.
         if (lane.idle) lane.hint(this.#o.lane.batchSize, oldestReceivedAt);
       }
+      // Lanes of tenants with nothing stored and nothing in flight go: producers choose tenant ids, so
+      // keeping every lane ever made would let them grow memory without bound.
+      for (const [tenant, lane] of this.#lanes)
+        if (lane.idle && !stored.has(tenant)) this.#lanes.delete(tenant);
     } catch (err) {
       this.#o.telemetry.log.error({ err }, 'scanning the buffer for undelivered events failed');
     } finally {
@@ -88,6 +98,7 @@ export class Dispatcher {
    * rows stay in the buffer for the next start.
    */
   async close(graceMs: number): Promise<void> {
+    this.#closed = true;
     this.#unsubscribe?.();
     if (this.#poll) clearInterval(this.#poll);
     const stopped = Promise.allSettled([...this.#lanes.values()].map((l) => l.stop()));

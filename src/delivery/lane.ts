@@ -151,6 +151,11 @@ export class Lane {
     while (!this.#stopping) {
       const sink = this.#d.sinkFor(this.tenant);
       await this.#d.limiter.acquire();
+      if (this.#stopping) {
+        // Stopped while waiting for a slot: leave the batch stored for the next start.
+        this.#d.limiter.release();
+        return;
+      }
       const started = process.hrtime.bigint();
       let outcome: SinkOutcome;
       try {
@@ -176,11 +181,15 @@ export class Lane {
   }
 
   async #send(sink: Sink, events: readonly StoredEvent[]): Promise<SinkOutcome> {
-    const signal = AbortSignal.any([this.#d.stopSignal, AbortSignal.timeout(this.#s.sendTimeoutMs)]);
+    // A timer cleared after each send (AbortSignal.timeout would keep one alive per send until it fires).
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('send timed out')), this.#s.sendTimeoutMs);
     try {
-      return await sink.send(events, signal);
+      return await sink.send(events, AbortSignal.any([this.#d.stopSignal, timeout.signal]));
     } catch (err) {
-      return { kind: 'retry', reason: `sink failed: ${(err as Error).message}` };
+      return { kind: 'retry', reason: `sink failed: ${(err as Error).message}`.slice(0, 200) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,6 +1,12 @@
 // Parses an HTTP request body (one JSON object, a JSON array of objects, or NDJSON) into validated events.
 import { isUtf8 } from 'node:buffer';
-import { validateEvent, validateValue, type RejectReason, type Validation } from './validate.js';
+import {
+  jsonErrorDetail,
+  validateEvent,
+  validateValue,
+  type RejectReason,
+  type Validation,
+} from './validate.js';
 
 export interface ParsedEvent {
   readonly tenant: string;
@@ -124,10 +130,10 @@ function parseArray(body: Buffer, maxEventBytes: number): ParseResult {
     value = JSON.parse(body.toString('utf8'));
   } catch (err) {
     // Either a broken array, or NDJSON whose first line is an array: when that line is valid JSON on its
-    // own, the NDJSON reading names it; otherwise the parser's message (with its excerpt) says more.
+    // own, the NDJSON reading names it; otherwise say where the parser stopped.
     const ndjson = parseNdjson(body, maxEventBytes);
     if (!ndjson.ok && ndjson.reason !== 'malformed_json') return ndjson;
-    return fail('malformed_json', 0, 'array', (err as Error).message);
+    return fail('malformed_json', 0, 'array', jsonErrorDetail(err));
   }
   if (!Array.isArray(value)) return fail('malformed_json', 0, 'array', 'not a JSON array');
   const events: ParsedEvent[] = [];

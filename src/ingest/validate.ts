@@ -14,6 +14,15 @@ function reject(reason: RejectReason, detail: string): Validation {
   return { ok: false, reason, detail };
 }
 
+/**
+ * What to say about a JSON.parse failure. The parser's own message may quote the input, and an event can
+ * carry credentials, so only the position where it broke is kept.
+ */
+export function jsonErrorDetail(err: unknown): string {
+  const position = /position (\d+)/.exec((err as Error).message)?.[1];
+  return position ? `not valid JSON (at position ${position})` : 'not valid JSON';
+}
+
 /** Checks an already-parsed value: a JSON object with a non-empty string tenantId of at most 256 chars. */
 export function validateValue(value: unknown): Validation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -42,7 +51,7 @@ export function validateEvent(bytes: Uint8Array, maxEventBytes: number): Validat
   try {
     value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (err) {
-    return reject('malformed_json', (err as Error).message);
+    return reject('malformed_json', jsonErrorDetail(err));
   }
   return validateValue(value);
 }

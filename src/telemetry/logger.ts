@@ -28,6 +28,8 @@ export class LogThrottle {
 
   /** Returns whether to log now, and how many messages of this key were suppressed in the window that ended. */
   admit(key: string, now = Date.now()): { log: boolean; suppressed: number } {
+    // Keys can come from producers (tenant ids): forget them all rather than grow without bound.
+    if (this.#windows.size > 10_000) this.#windows.clear();
     let w = this.#windows.get(key);
     let suppressed = 0;
     if (!w || now - w.start >= this.#windowMs) {

@@ -18,6 +18,14 @@ function alive(pid: number): boolean {
   }
 }
 
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pid holding the data directory, if a live process does. */
 export function lockOwner(dataDir: string): number | undefined {
   try {
@@ -46,7 +54,8 @@ export function lockDataDir(dataDir: string): () => void {
       held.add(key);
       return () => {
         held.delete(key);
-        rmSync(path, { force: true });
+        // Only our own lock: a process that took over a lock it thought stale keeps its file.
+        if (readPid(path) === process.pid) rmSync(path, { force: true });
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -4,11 +4,10 @@ import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 
 /** Told about each checkpoint (the worker forwards it to telemetry on the main thread). */
-export type MaintenanceListener = (event: {
-  kind: 'checkpoint';
-  walBytesBefore: number;
-  seconds: number;
-}) => void;
+export type MaintenanceEvent =
+  | { kind: 'checkpoint'; walBytesBefore: number; seconds: number }
+  | { kind: 'error'; task: 'checkpoint' | 'vacuum'; message: string };
+export type MaintenanceListener = (event: MaintenanceEvent) => void;
 
 const VACUUM_INTERVAL_MS = 2_000;
 /**
@@ -45,7 +44,13 @@ export class Maintenance {
     this.#listener = listener;
     const incremental = (db.pragma('auto_vacuum', { simple: true }) as number) === 2;
     if (incremental) {
-      this.#timer = setInterval(() => this.vacuumStep(), VACUUM_INTERVAL_MS);
+      this.#timer = setInterval(() => {
+        try {
+          this.vacuumStep();
+        } catch (err) {
+          this.#listener?.({ kind: 'error', task: 'vacuum', message: (err as Error).message });
+        }
+      }, VACUUM_INTERVAL_MS);
       this.#timer.unref();
     }
   }
@@ -56,7 +61,14 @@ export class Maintenance {
    */
   afterWrite(): void {
     const wal = sizeOf(this.#walPath);
-    if (wal >= this.#walMaxBytes) this.checkpoint('TRUNCATE');
+    if (wal < this.#walMaxBytes) return;
+    // The transaction before this already committed: a failed checkpoint (disk full) is reported, not thrown,
+    // so the commit is not mistaken for a failed one. The next write tries again.
+    try {
+      this.checkpoint('TRUNCATE');
+    } catch (err) {
+      this.#listener?.({ kind: 'error', task: 'checkpoint', message: (err as Error).message });
+    }
   }
 
   checkpoint(mode: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): void {

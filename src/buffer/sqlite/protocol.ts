@@ -1,5 +1,6 @@
 // Messages between the SqliteBuffer (main thread) and its worker. Requests are handled strictly in order.
-import type { CommitResult, EngineOptions, RangeRef, RowRef } from './engine.js';
+import type { EngineOptions, RangeRef, RowRef } from './engine.js';
+import type { MaintenanceEvent } from './maintenance.js';
 
 export type Request =
   | {
@@ -19,9 +20,8 @@ export type Request =
 export type Reply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { message: string; code?: string } }
-  | { id: -1; ok: true; checkpoint: { walBytesBefore: number; seconds: number } };
+  | { id: -1; ok: true; maintenance: MaintenanceEvent };
 
-export type CommitReply = CommitResult;
 /** A request before the buffer numbers it (Omit that distributes over the union). */
 export type Unnumbered<T = Request> = T extends unknown ? Omit<T, 'id'> : never;
 export type WorkerData = EngineOptions;

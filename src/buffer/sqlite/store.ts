@@ -37,6 +37,8 @@ export interface SqliteBufferOptions extends EngineOptions {
   /** How long a commit waits for more events after the first one (0: the next event-loop turn). */
   commitWaitMs: number;
   telemetry: Telemetry;
+  /** Called once if the worker dies (out of memory, a crash): the buffer cannot store anything after it. */
+  onFatal?: (err: Error) => void;
 }
 
 export class SqliteBuffer implements EventBuffer {
@@ -90,8 +92,18 @@ export class SqliteBuffer implements EventBuffer {
       autoVacuum: opts.autoVacuum,
     };
     this.#worker = new WorkerClient(workerData, {
-      onCheckpoint: (walBytesBefore, seconds) => opts.telemetry.checkpointRun(walBytesBefore, seconds),
-      onFailure: (err) => opts.telemetry.log.fatal({ err }, 'buffer worker failed'),
+      onMaintenance: (e) => {
+        if (e.kind === 'checkpoint') opts.telemetry.checkpointRun(e.walBytesBefore, e.seconds);
+        else
+          opts.telemetry.log.error(
+            { task: e.task, error: e.message },
+            'buffer maintenance failed; will retry',
+          );
+      },
+      onFailure: (err) => {
+        opts.telemetry.log.fatal({ err }, 'buffer worker failed');
+        opts.onFatal?.(err);
+      },
     });
   }
 
@@ -171,8 +183,10 @@ export class SqliteBuffer implements EventBuffer {
         (r) => this.#committed(r, settle),
         (err: unknown) => {
           this.#o.telemetry.commitFailed(err, appends.length);
-          // A failed part fails the whole turn (its callers' events may be partly in it).
+          // A failed part fails the whole turn (its callers' events may be partly in it). Callers who join
+          // later get a fresh turn, so they are not told of a failure that is not theirs.
           turn.reject(err);
+          if (this.#turn === turn) this.#turn = new Deferred();
         },
       );
     void this.#inFlight.finally(() => {
@@ -204,6 +218,11 @@ export class SqliteBuffer implements EventBuffer {
       else if ((c.events += events) === 0) this.#tenantCounts.delete(tenant);
       else c.bytes += bytes;
     }
+  }
+
+  /** False once the worker died: nothing can be stored or read any more. */
+  get healthy(): boolean {
+    return !this.#worker.failed;
   }
 
   isFull(): boolean {

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type { EngineOptions } from './engine.js';
+import type { MaintenanceListener } from './maintenance.js';
 import type { Reply, Unnumbered } from './protocol.js';
 
 /** The worker is compiled JavaScript; under the test runner this module is TypeScript, so use dist's copy. */
@@ -15,7 +16,7 @@ function workerUrl(): URL {
 type Call = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 export interface WorkerEvents {
-  onCheckpoint(walBytesBefore: number, seconds: number): void;
+  onMaintenance: MaintenanceListener;
   onFailure(err: Error): void;
 }
 
@@ -58,8 +59,8 @@ export class WorkerClient {
   }
 
   #onReply(m: Reply): void {
-    if ('checkpoint' in m) {
-      this.#events.onCheckpoint(m.checkpoint.walBytesBefore, m.checkpoint.seconds);
+    if ('maintenance' in m) {
+      this.#events.onMaintenance(m.maintenance);
       return;
     }
     const call = this.#calls.get(m.id);

@@ -5,12 +5,8 @@ import { SqliteEngine } from './engine.js';
 import type { Reply, Request, WorkerData } from './protocol.js';
 
 const port = parentPort!;
-const engine = new SqliteEngine(workerData as WorkerData, (e) =>
-  port.postMessage({
-    id: -1,
-    ok: true,
-    checkpoint: { walBytesBefore: e.walBytesBefore, seconds: e.seconds },
-  } satisfies Reply),
+const engine = new SqliteEngine(workerData as WorkerData, (maintenance) =>
+  port.postMessage({ id: -1, ok: true, maintenance } satisfies Reply),
 );
 
 port.on('message', (req: Request) => {

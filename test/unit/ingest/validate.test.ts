@@ -48,3 +48,16 @@ describe('validateEvent', () => {
     );
   });
 });
+
+describe('malformed JSON detail', () => {
+  it('says where parsing stopped without quoting the event (it may carry credentials)', () => {
+    const secret = 'hunter2-password-value';
+    const v = validateEvent(Buffer.from(`{"tenantId":"acme","password":"${secret}" oops}`), 1 << 20);
+    expect(v.ok).toBe(false);
+    if (!v.ok) {
+      expect(v.reason).toBe('malformed_json');
+      expect(v.detail).not.toContain(secret);
+      expect(v.detail).toMatch(/^not valid JSON/);
+    }
+  });
+});
