@@ -94,7 +94,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       http = createHttpIngest({
         ...config.ingest.http,
         maxEventBytes: config.ingest.maxEventBytes,
-        buffer,
+        // HTTP pushes back (503) on a full buffer and also while channelCapacity events wait for their commit.
+        buffer: {
+          append: (events) => buffer.append(events),
+          isFull: () => buffer.isFull() || buffer.pendingEvents >= config.ingest.channelCapacity,
+        },
         telemetry,
         log: opts.log,
       });

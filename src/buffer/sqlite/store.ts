@@ -57,6 +57,7 @@ export class SqliteBuffer implements EventBuffer {
   /** The commit the worker is running: its bytes still count against the cap until it is done. */
   #inFlight: Promise<void> | undefined;
   #inFlightBytes = 0;
+  #inFlightEvents = 0;
   #events: number;
   #bytes: number;
   #deadLetters: number;
@@ -168,6 +169,7 @@ export class SqliteBuffer implements EventBuffer {
     let bytes = 0;
     for (const e of appends) bytes += eventBytes(e.tenant, e.payload.byteLength);
     this.#inFlightBytes = bytes;
+    this.#inFlightEvents = appends.length;
     this.#appends = rest;
     this.#appendBytes -= bytes;
     this.#deletes = [];
@@ -192,6 +194,7 @@ export class SqliteBuffer implements EventBuffer {
     void this.#inFlight.finally(() => {
       this.#inFlight = undefined;
       this.#inFlightBytes = 0;
+      this.#inFlightEvents = 0;
       this.#wakeNotFull();
       // Whatever arrived while the worker was busy goes next, at once: that is the group commit.
       if (this.#turn) this.#commit();
@@ -218,6 +221,11 @@ export class SqliteBuffer implements EventBuffer {
       else if ((c.events += events) === 0) this.#tenantCounts.delete(tenant);
       else c.bytes += bytes;
     }
+  }
+
+  /** Events handed to append() and not yet committed. */
+  get pendingEvents(): number {
+    return this.#appends.length + this.#inFlightEvents;
   }
 
   /** False once the worker died: nothing can be stored or read any more. */
