@@ -1,5 +1,6 @@
 // ZeroMQ ingest: a PULL socket, one event per frame. Backpressure by not reading: ZeroMQ's high-water
 // mark then blocks the producers' PUSH sockets.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pull } from 'zeromq';
 import type { EventBuffer, IncomingEvent } from '../buffer/types.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -22,6 +23,8 @@ export interface ZmqIngestOptions {
  * (closing would discard what ZeroMQ already queued): after stop, the first timeout means drained.
  */
 const RECEIVE_TIMEOUT_MS = 200;
+const RETRY_INITIAL_MS = 100;
+const RETRY_MAX_MS = 10_000;
 
 export class ZmqIngest {
   readonly #o: ZmqIngestOptions;
@@ -31,6 +34,8 @@ export class ZmqIngest {
   #wakeOnStop: () => void = () => undefined;
   readonly #stopped = new Promise<void>((resolve) => (this.#wakeOnStop = resolve));
   #uncommitted = 0;
+  /** Events of commits that failed, in order, waiting to be appended again. */
+  #failed: IncomingEvent[] = [];
   #endpoint: string | undefined;
 
   constructor(options: ZmqIngestOptions) {
@@ -64,8 +69,12 @@ export class ZmqIngest {
     // Commits settle in order, so when too much is uncommitted, waiting for the oldest one is enough (waiting
     // for the newest would drain the whole pipeline and leave the buffer's worker idle).
     // Appends of one event-loop turn share one commit promise, so they share one entry here.
-    const commits: { turn: Promise<void>; done: Promise<void>; n: number }[] = [];
+    const commits: { turn: Promise<void>; done: Promise<void>; events: IncomingEvent[] }[] = [];
     for (;;) {
+      if (this.#failed.length > 0) {
+        await this.#retryFailed();
+        continue;
+      }
       if (buffer.isFull() && this.#o.whenFull === 'block' && !this.#stopping) {
         telemetry.ingestBlocked('zmq', true);
         await Promise.race([buffer.whenNotFull(), this.#stopped]);
@@ -97,15 +106,51 @@ export class ZmqIngest {
       this.#uncommitted += events.length;
       const turn = buffer.append(events);
       const tail = commits[commits.length - 1];
-      if (tail?.turn === turn) tail.n += events.length;
-      else {
-        const entry = { turn, done: Promise.resolve(), n: events.length };
-        const settle = (): void => {
-          this.#uncommitted -= entry.n;
+      if (tail?.turn === turn) {
+        for (const e of events) tail.events.push(e);
+      } else {
+        const entry = { turn, done: Promise.resolve(), events };
+        const settle = (ok: boolean): void => {
+          this.#uncommitted -= entry.events.length;
           commits.shift();
+          // ZeroMQ has no acknowledgement to withdraw: keep the events and store them again (the loop
+          // stops reading meanwhile, so the producers' high-water mark pushes back).
+          if (!ok) for (const e of entry.events) this.#failed.push(e);
         };
-        entry.done = turn.then(settle, settle);
+        entry.done = turn.then(
+          () => settle(true),
+          () => settle(false),
+        );
         commits.push(entry);
+      }
+    }
+  }
+
+  /** Appends the events of failed commits again, with backoff, until they are stored or the service stops. */
+  async #retryFailed(): Promise<void> {
+    const { buffer, telemetry } = this.#o;
+    for (let attempt = 1; ; attempt++) {
+      const events = this.#failed;
+      try {
+        await buffer.append(events);
+        this.#failed = [];
+        telemetry.log.warn({ events: events.length, attempt }, 'zeromq events stored after a failed commit');
+        return;
+      } catch (err) {
+        if (this.#stopping) {
+          telemetry.log.error(
+            { err, events: events.length },
+            'zeromq events lost: the buffer cannot store them',
+          );
+          this.#failed = [];
+          return;
+        }
+        const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(attempt, 10));
+        telemetry.log.error(
+          { err, events: events.length, delay },
+          'buffer commit failed; zeromq paused, retrying',
+        );
+        await Promise.race([sleep(delay, undefined, { ref: false }), this.#stopped]);
       }
     }
   }
