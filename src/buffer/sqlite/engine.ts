@@ -9,6 +9,7 @@ import { eventBytes, prepareStatements, type EventRow, type Statements } from '.
 import { TenantIds } from './tenants.js';
 
 export const DB_FILE = 'logdriver.db';
+const TENANT_PRUNE_INTERVAL_MS = 60_000;
 
 export interface EngineOptions {
   dataDir: string;
@@ -90,6 +91,7 @@ export class SqliteEngine {
   readonly #tenants: TenantIds;
   readonly #maintenance: Maintenance;
   #nextSeq: number;
+  readonly #pruneTimer: NodeJS.Timeout;
 
   constructor(opts: EngineOptions, onMaintenance?: MaintenanceListener) {
     this.db = openDatabase(opts.dataDir, opts);
@@ -98,6 +100,14 @@ export class SqliteEngine {
     this.#tenants = new TenantIds(this.#st);
     this.#nextSeq = Number(this.#st.meta.get('next_seq')!.value);
     this.#maintenance = new Maintenance(this.db, this.path, opts.walMaxBytes, onMaintenance);
+    this.#pruneTimer = setInterval(() => {
+      try {
+        this.pruneTenants();
+      } catch (err) {
+        onMaintenance?.({ kind: 'error', task: 'vacuum', message: (err as Error).message });
+      }
+    }, TENANT_PRUNE_INTERVAL_MS);
+    this.#pruneTimer.unref();
   }
 
   snapshot(): EngineSnapshot {
@@ -245,7 +255,13 @@ export class SqliteEngine {
     return this.#maintenance.vacuumStep();
   }
 
+  /** Drops tenants with nothing stored; returns how many. */
+  pruneTenants(): number {
+    return this.db.transaction(() => this.#tenants.prune())();
+  }
+
   close(): void {
+    clearInterval(this.#pruneTimer);
     this.#maintenance.close();
     this.db.pragma('optimize');
     this.db.close();

@@ -51,6 +51,7 @@ export function prepareStatements(db: Database) {
       'UPDATE tenants SET events = events + ?, bytes = bytes + ? WHERE tid = ?',
     ),
     addTenant: db.prepare<[string]>('INSERT INTO tenants (name) VALUES (?)'),
+    removeTenant: db.prepare<[number]>('DELETE FROM tenants WHERE tid = ? AND events = 0'),
     /** Oldest event of a tenant: an index seek, so start-up costs one lookup per tenant, not a scan. */
     oldest: db.prepare<[number], { seq: number; received_at: number }>(
       'SELECT seq, received_at FROM events WHERE tid = ? ORDER BY seq LIMIT 1',

@@ -76,8 +76,26 @@ export class TenantIds {
     this.#delta = new Map();
   }
 
-  all(): { tid: number; name: string }[] {
-    return [...this.#ids].map(([name, tid]) => ({ tid, name }));
+  /**
+   * Forgets tenants with no stored events (row and cache), so memory follows the active tenants, not every
+   * tenantId a producer ever sent. Call between transactions; a returning tenant gets a new id.
+   */
+  prune(): number {
+    let removed = 0;
+    for (const [name, c] of this.#counts) {
+      if (c.events !== 0) continue;
+      this.#st.removeTenant.run(this.#ids.get(name)!);
+      this.#ids.delete(name);
+      this.#counts.delete(name);
+      removed++;
+    }
+    for (const [name] of this.#ids) {
+      if (this.#counts.has(name)) continue;
+      this.#st.removeTenant.run(this.#ids.get(name)!);
+      this.#ids.delete(name);
+      removed++;
+    }
+    return removed;
   }
 
   /** Tenants with stored events, largest backlog first. */
@@ -85,9 +103,5 @@ export class TenantIds {
     const out: { tenant: string; events: number; bytes: number }[] = [];
     for (const [tenant, c] of this.#counts) if (c.events > 0) out.push({ tenant, ...c });
     return out.sort((a, b) => b.events - a.events);
-  }
-
-  countOf(name: string): number {
-    return this.#counts.get(name)?.events ?? 0;
   }
 }
