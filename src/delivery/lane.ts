@@ -39,6 +39,8 @@ export class Lane {
   #unreadSince: number | undefined;
   #inFlight = 0;
   #reading = false;
+  #hintedDuringRead = 0;
+  #hintedSince: number | undefined;
   /** Batches read ahead, waiting for a free in-flight slot. */
   readonly #ready: (readonly StoredEvent[])[] = [];
   #stopping = false;
@@ -61,6 +63,13 @@ export class Lane {
 
   /** New events were committed (or found by a poll or at start-up). */
   hint(count: number, firstReceivedAt: number): void {
+    if (this.#reading) {
+      // The read in progress may not see these events, and its result resets the estimate: keep them aside.
+      this.#hintedDuringRead += count;
+      if (this.#hintedSince === undefined || firstReceivedAt < this.#hintedSince)
+        this.#hintedSince = firstReceivedAt;
+      return;
+    }
     this.#unread += count;
     if (this.#unreadSince === undefined || firstReceivedAt < this.#unreadSince)
       this.#unreadSince = firstReceivedAt;
@@ -90,11 +99,13 @@ export class Lane {
       .then((events) => {
         this.#reading = false;
         this.#took(events);
+        this.#applyHintsFromRead();
         if (events.length > 0) this.#ready.push(events);
         this.pump();
       })
       .catch((err: unknown) => {
         this.#reading = false;
+        this.#applyHintsFromRead();
         this.#d.telemetry.log.error(
           { err, tenant: this.tenant },
           'reading the buffer failed; retrying later',
@@ -118,6 +129,16 @@ export class Lane {
     const exhausted = short && bytes < this.#s.maxBatchBytes / 2;
     this.#unread = exhausted ? 0 : Math.max(this.#unread - events.length, 1);
     this.#unreadSince = this.#unread > 0 ? last.receivedAt : undefined;
+  }
+
+  /** Hints that arrived during the read count now (at worst they cost one empty read). */
+  #applyHintsFromRead(): void {
+    if (this.#hintedDuringRead === 0 || this.#hintedSince === undefined) return;
+    this.#unread += this.#hintedDuringRead;
+    if (this.#unreadSince === undefined || this.#hintedSince < this.#unreadSince)
+      this.#unreadSince = this.#hintedSince;
+    this.#hintedDuringRead = 0;
+    this.#hintedSince = undefined;
   }
 
   #arm(ms: number): void {
