@@ -47,6 +47,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     buffer = new SqliteBuffer({
       ...config.buffer,
       dataDir: config.dataDir,
+      maxPendingEvents: config.ingest.channelCapacity,
+      // A chunk then fits one delivery batch, so a lease is whole chunks and an ack deletes whole rows.
+      chunkMaxEvents: config.delivery.batchSize,
+      chunkMaxBytes: Math.min(config.buffer.chunkMaxBytes, config.delivery.maxBatchBytes),
       telemetry,
       onFatal: (err) => onFatal(err),
     });
@@ -83,7 +87,6 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       zmq = new ZmqIngest({
         ...config.ingest.zmq,
         maxEventBytes: config.ingest.maxEventBytes,
-        channelCapacity: config.ingest.channelCapacity,
         whenFull: config.buffer.whenFull,
         buffer,
         telemetry,
@@ -94,11 +97,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       http = createHttpIngest({
         ...config.ingest.http,
         maxEventBytes: config.ingest.maxEventBytes,
-        // HTTP pushes back (503) on a full buffer and also while channelCapacity events wait for their commit.
-        buffer: {
-          append: (events) => buffer.append(events),
-          isFull: () => buffer.isFull() || buffer.pendingEvents >= config.ingest.channelCapacity,
-        },
+        buffer,
         telemetry,
         log: opts.log,
       });
@@ -175,15 +174,33 @@ function registerGauges(t: Telemetry, buffer: SqliteBuffer, dispatcher: Dispatch
     'Bytes stored events count against buffer.maxBytes.',
     () => buffer.stats().bytes,
   );
-  t.gauge('logdriver_buffer_file_bytes', 'Size of the database file.', () => buffer.stats().fileBytes);
-  t.gauge('logdriver_buffer_wal_bytes', 'Size of the write-ahead log.', () => buffer.stats().walBytes);
+  t.gauge(
+    'logdriver_buffer_file_bytes',
+    'Size of the database file.',
+    () => buffer.stats().backend.fileBytes ?? 0,
+  );
+  t.gauge(
+    'logdriver_buffer_wal_bytes',
+    'Size of the write-ahead log.',
+    () => buffer.stats().backend.walBytes ?? 0,
+  );
+  t.gauge(
+    'logdriver_buffer_cache_bytes',
+    'Bytes of stored chunks held in memory for delivery.',
+    () => buffer.stats().backend.cacheBytes ?? 0,
+  );
+  t.gauge(
+    'logdriver_buffer_pending_events',
+    'Events received and not yet committed.',
+    () => buffer.stats().pendingEvents,
+  );
   t.gauge(
     'logdriver_buffer_dead_letters',
     'Events in the dead-letter table.',
     () => buffer.stats().deadLetters,
   );
   t.gauge('logdriver_buffer_full', '1 while the buffer is at buffer.maxBytes.', () =>
-    buffer.isFull() ? 1 : 0,
+    buffer.admission() === 'full' ? 1 : 0,
   );
   t.gauge('logdriver_delivery_lanes', 'Tenants with a delivery lane.', () => dispatcher.lanes);
   t.gauge('logdriver_delivery_sending_batches', 'Batches being sent now.', () => dispatcher.sending);

@@ -1,13 +1,16 @@
-// The buffer: the EventBuffer contract and its backends.
+// The buffer: the EventBuffer contract, the stored line format and the backends.
 export type {
+  Admission,
   BufferStats,
   CommitNotice,
-  DeadLetter,
   EventBuffer,
   IncomingEvent,
+  Lease,
+  Rejection,
   StoredEvent,
   TenantBacklog,
 } from './types.js';
+export { decodeLine, decodeLines, encodeLine, singleLinePayload } from './lines.js';
 export {
   SqliteBuffer,
   DataDirectory,

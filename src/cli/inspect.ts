@@ -15,7 +15,7 @@ export function inspectCommand(): Command {
         }
         const lines = [
           `buffer id        ${s.bufferId} (schema v${s.schemaVersion})`,
-          `stored events    ${s.events} (${s.bytes} bytes counted against buffer.maxBytes)`,
+          `stored events    ${s.events} in ${s.chunks} chunks (${s.bytes} bytes counted against buffer.maxBytes)`,
           `dead letters     ${s.deadLetters}`,
           `file             ${s.pages} pages of ${s.pageSize} bytes, ${s.freePages} free, auto_vacuum ${s.autoVacuum}`,
           '',

@@ -97,10 +97,16 @@ export const configSchema = z
         synchronous: z.enum(['full', 'normal', 'off', 'extra']).default('full'),
         maxBytes: byteSize.prefault('10GiB'),
         whenFull: z.enum(['block', 'drop_newest']).default('block'),
-        /** Upper bound on events per group-commit transaction. */
+        /** How long a commit gathers changes after the first one (0: the next event-loop turn). */
+        commitWindowMs: nonNegativeInt.default(20),
+        /** A commit starts before its window closes once this many bytes of events wait... */
+        commitMaxBytes: byteSize.prefault('4MiB'),
+        /** ...or this many events. */
         commitMaxEvents: positiveInt.default(20_000),
-        /** How long a commit waits for more events after the first one arrives (0: next event-loop turn). */
-        commitWaitMs: nonNegativeInt.default(0),
+        /** A tenant's chunk is sealed at this size (or at delivery.batchSize events). */
+        chunkMaxBytes: byteSize.prefault('1MiB'),
+        /** Committed chunks kept in memory for delivery; beyond it they are read back from disk. */
+        cacheMaxBytes: byteSize.prefault('32MiB'),
         /** The WAL is checkpointed and reset once it passes this size. */
         walMaxBytes: byteSize.prefault('64MiB'),
         autoVacuum: z.enum(['incremental', 'none']).default('incremental'),

@@ -1,7 +1,7 @@
-// A tenant's lane: reads its events in seq order, batches them, sends each batch until it is acknowledged,
+// A tenant's lane: leases its events from the buffer in order, sends each lease until it is acknowledged,
 // dead-lettered or the service stops. A lane never waits on another tenant's lane.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventBuffer, StoredEvent } from '../buffer/types.js';
+import type { EventBuffer, Lease } from '../buffer/types.js';
 import type { Sink, SinkOutcome } from '../sinks/types.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';
@@ -31,9 +31,7 @@ export class Lane {
   readonly tenant: string;
   readonly #s: LaneSettings;
   readonly #d: LaneDeps;
-  /** Highest seq handed to a batch; everything above it is unread. */
-  #cursor = 0;
-  /** Estimate of committed events above the cursor (exact when 0 after a short read). */
+  /** Estimate of committed events not yet leased (exact when 0 after a short claim). */
   #unread = 0;
   /** Receive time of the oldest unread event (a lower bound), for maxBatchAgeMs. */
   #unreadSince: number | undefined;
@@ -41,8 +39,8 @@ export class Lane {
   #reading = false;
   #hintedDuringRead = 0;
   #hintedSince: number | undefined;
-  /** Batches read ahead, waiting for a free in-flight slot. */
-  readonly #ready: (readonly StoredEvent[])[] = [];
+  /** Leases claimed ahead, waiting for a free in-flight slot. */
+  readonly #ready: Lease[] = [];
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
   /** Ends backoff sleeps at stop(); sends themselves are only aborted by deps.stopSignal (after the grace). */
@@ -95,12 +93,13 @@ export class Lane {
     }
     this.#reading = true;
     this.#d.buffer
-      .read(this.tenant, this.#cursor, this.#s.batchSize, this.#s.maxBatchBytes)
-      .then((events) => {
+      .claim(this.tenant, this.#s.batchSize, this.#s.maxBatchBytes)
+      .then((lease) => {
         this.#reading = false;
-        this.#took(events);
+        this.#took(lease);
         this.#applyHintsFromRead();
-        if (events.length > 0) this.#ready.push(events);
+        if (lease && this.#stopping) this.#d.buffer.release(lease);
+        else if (lease) this.#ready.push(lease);
         this.pump();
       })
       .catch((err: unknown) => {
@@ -114,21 +113,16 @@ export class Lane {
       });
   }
 
-  #took(events: readonly StoredEvent[]): void {
-    if (events.length === 0) {
+  #took(lease: Lease | undefined): void {
+    if (!lease) {
       this.#unread = 0;
       this.#unreadSince = undefined;
       return;
     }
-    const last = events[events.length - 1]!;
-    this.#cursor = last.seq;
-    // A read shorter than the limit saw everything committed so far, unless the byte cap cut it short;
-    // keep 1 then, and the next read settles it.
-    const short = events.length < this.#s.batchSize;
-    const bytes = events.reduce((n, e) => n + e.payload.byteLength, 0);
-    const exhausted = short && bytes < this.#s.maxBatchBytes / 2;
-    this.#unread = exhausted ? 0 : Math.max(this.#unread - events.length, 1);
-    this.#unreadSince = this.#unread > 0 ? last.receivedAt : undefined;
+    // The buffer says whether events are left: then they were committed no later than the lease's own
+    // (a lower bound on their receive time, so the age rule errs towards sending early).
+    this.#unread = lease.more ? Math.max(this.#unread - lease.count, 1) : 0;
+    this.#unreadSince = lease.more ? lease.oldestReceivedAt : undefined;
   }
 
   /** Hints that arrived during the read count now (at worst they cost one empty read). */
@@ -160,53 +154,52 @@ export class Lane {
     });
   }
 
-  /** Delivers one batch: retries until it is acknowledged or dead-lettered, or the service stops. */
-  async #run(batch: readonly StoredEvent[]): Promise<void> {
-    let events = batch;
-    // Until a partial failure splits it, the batch is a whole range of the tenant's seqs (cheaper to delete).
-    let whole = true;
-    let attempt = events[0]!.attempts;
-    // Rows retried before a restart keep their schedule.
-    const notBefore = Math.max(...events.map((e) => e.nextAttemptAt));
-    if (notBefore > Date.now() && !(await this.#sleep(notBefore - Date.now()))) return;
+  /** Delivers one lease: retries until it is acknowledged or dead-lettered, or the service stops. */
+  async #run(lease: Lease): Promise<void> {
+    const buffer = this.#d.buffer;
+    let attempt = lease.attempts;
+    // Events retried before a restart keep their schedule.
+    if (lease.notBefore > Date.now() && !(await this.#sleep(lease.notBefore - Date.now()))) {
+      buffer.release(lease);
+      return;
+    }
     while (!this.#stopping) {
       const sink = this.#d.sinkFor(this.tenant);
       await this.#d.limiter.acquire();
       if (this.#stopping) {
-        // Stopped while waiting for a slot: leave the batch stored for the next start.
+        // Stopped while waiting for a slot: leave the events stored for the next start.
         this.#d.limiter.release();
-        return;
+        break;
       }
       const started = process.hrtime.bigint();
       let outcome: SinkOutcome;
       try {
-        outcome = await this.#send(sink, events);
+        outcome = await this.#send(sink, lease);
       } finally {
         this.#d.limiter.release();
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (this.#stopping && outcome.kind === 'retry') return;
-      const retry = await this.#settle(events, outcome, seconds, whole);
-      if (retry.length === 0) return;
-      if (retry !== events) whole = false;
+      if (this.#stopping && outcome.kind === 'retry') break;
+      const retrying = await this.#settle(lease, outcome, seconds);
+      if (!retrying || lease.count === 0) return;
       attempt++;
       const retryAfter =
         outcome.kind === 'retry' || outcome.kind === 'partial' ? outcome.retryAfterMs : undefined;
       const delay = backoffDelay(attempt, this.#s.retry, this.#d.random, retryAfter);
       const reason = outcome.kind === 'retry' ? outcome.reason : 'partial failure';
-      this.#d.telemetry.batchRetried(this.tenant, retry.length, reason, delay, attempt);
-      await this.#durably(() => this.#d.buffer.retryLater(retry, Date.now() + delay));
-      events = retry;
-      if (!(await this.#sleep(delay))) return;
+      this.#d.telemetry.batchRetried(this.tenant, lease.count, reason, delay, attempt);
+      await this.#durably(() => buffer.retry(lease, Date.now() + delay));
+      if (!(await this.#sleep(delay))) break;
     }
+    if (lease.count > 0) buffer.release(lease);
   }
 
-  async #send(sink: Sink, events: readonly StoredEvent[]): Promise<SinkOutcome> {
+  async #send(sink: Sink, lease: Lease): Promise<SinkOutcome> {
     // A timer cleared after each send (AbortSignal.timeout would keep one alive per send until it fires).
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error('send timed out')), this.#s.sendTimeoutMs);
     try {
-      return await sink.send(events, AbortSignal.any([this.#d.stopSignal, timeout.signal]));
+      return await sink.send(lease, AbortSignal.any([this.#d.stopSignal, timeout.signal]));
     } catch (err) {
       return { kind: 'retry', reason: `sink failed: ${(err as Error).message}`.slice(0, 200) };
     } finally {
@@ -214,49 +207,48 @@ export class Lane {
     }
   }
 
-  /** Applies an outcome to the buffer; returns the events to try again. */
-  async #settle(
-    events: readonly StoredEvent[],
-    outcome: SinkOutcome,
-    seconds: number,
-    whole: boolean,
-  ): Promise<readonly StoredEvent[]> {
+  /** Applies an outcome to the buffer; returns true when what is left of the lease is to be tried again. */
+  async #settle(lease: Lease, outcome: SinkOutcome, seconds: number): Promise<boolean> {
     const buffer = this.#d.buffer;
     const t = this.#d.telemetry;
     switch (outcome.kind) {
-      case 'delivered':
-        // Not awaited: the delete joins the next commit, and the lane's cursor is already past these rows.
-        // A crash before that commit only means a redelivery; a failed commit is retried by #durably.
-        this.#background(this.#durably(() => buffer.ack(events, whole)));
-        t.batchDelivered(this.tenant, events.length, seconds);
-        return [];
+      case 'delivered': {
+        const count = lease.count;
+        // Not awaited: the delete joins the next commit and the lease keeps its events out of other claims
+        // until then. A crash before that commit only means a redelivery; a failed commit is retried by
+        // #durably.
+        this.#background(this.#durably(() => buffer.ack(lease)));
+        t.batchDelivered(this.tenant, count, seconds);
+        return false;
+      }
       case 'retry':
-        return events;
+        return true;
       case 'rejected': {
         const status = outcome.status ?? null;
-        await this.#durably(() =>
-          buffer.deadLetter(events.map((event) => ({ event, status, reason: outcome.reason }))),
-        );
-        t.batchDeadLettered(this.tenant, events.length, outcome.reason, status);
-        return [];
+        const count = lease.count;
+        const rejections = lease.events().map((e) => ({ id: e.id, status, reason: outcome.reason }));
+        await this.#durably(() => buffer.deadLetter(lease, rejections));
+        t.batchDeadLettered(this.tenant, count, outcome.reason, status);
+        return false;
       }
       case 'partial': {
         const retryIds = new Set(outcome.retry);
         const rejected = new Map(outcome.rejected.map((r) => [r.id, r]));
-        const ok = events.filter((e) => !retryIds.has(e.id) && !rejected.has(e.id));
-        const dead = events.filter((e) => rejected.has(e.id));
-        await this.#durably(() => buffer.ack(ok));
-        if (dead.length > 0) {
-          const letters = dead.map((event) => {
-            const r = rejected.get(event.id)!;
-            return { event, status: r.status ?? null, reason: r.reason };
+        const ids = lease.events().map((e) => e.id);
+        const ok = ids.filter((id) => !retryIds.has(id) && !rejected.has(id));
+        const dead = ids
+          .filter((id) => rejected.has(id) && !retryIds.has(id))
+          .map((id) => {
+            const r = rejected.get(id)!;
+            return { id, status: r.status ?? null, reason: r.reason };
           });
-          await this.#durably(() => buffer.deadLetter(letters));
-          t.batchDeadLettered(this.tenant, dead.length, letters[0]!.reason, letters[0]!.status);
+        if (ok.length > 0) await this.#durably(() => buffer.ack(lease, ok));
+        if (dead.length > 0) {
+          await this.#durably(() => buffer.deadLetter(lease, dead));
+          t.batchDeadLettered(this.tenant, dead.length, dead[0]!.reason, dead[0]!.status);
         }
-        const retry = events.filter((e) => retryIds.has(e.id));
-        t.batchPartial(this.tenant, ok.length, retry.length, dead.length);
-        return retry;
+        t.batchPartial(this.tenant, ok.length, lease.count, dead.length);
+        return lease.count > 0;
       }
     }
   }
@@ -294,6 +286,7 @@ export class Lane {
     this.#stopping = true;
     this.#stopSleeps.abort();
     if (this.#timer) clearTimeout(this.#timer);
+    for (const lease of this.#ready.splice(0)) this.#d.buffer.release(lease);
     await Promise.allSettled([...this.#batches]);
     await Promise.allSettled([...this.#acks]);
   }

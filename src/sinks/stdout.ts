@@ -1,7 +1,6 @@
-// The default sink: each batch becomes NDJSON envelopes written to a stream (process.stdout unless injected).
+// The default sink: each batch's NDJSON lines written as they are to a stream (process.stdout by default).
 import type { Writable } from 'node:stream';
-import { encodeNdjson } from './envelope.js';
-import type { Sink, SinkEvent, SinkOutcome } from './types.js';
+import type { Sink, SinkBatch, SinkOutcome } from './types.js';
 
 export interface StdoutSinkOptions {
   /** Where the lines go; the sink never ends or destroys it (it does not own it). */
@@ -81,13 +80,16 @@ export class StdoutSink implements Sink {
     this.#state = stateOf(this.#stream);
   }
 
-  async send(events: readonly SinkEvent[], signal: AbortSignal): Promise<SinkOutcome> {
+  async send(batch: SinkBatch, signal: AbortSignal): Promise<SinkOutcome> {
     if (this.#closed) return { kind: 'retry', reason: 'sink closed' };
-    if (events.length === 0) return { kind: 'delivered' };
+    if (batch.count === 0) return { kind: 'delivered' };
     if (signal.aborted) return { kind: 'retry', reason: 'aborted before write' };
     const unusable = this.#unusable();
     if (unusable) return { kind: 'retry', reason: unusable };
-    const body = encodeNdjson(events);
+    // The stored lines themselves, not a copy. The stream may keep a reference until it flushes, even past an
+    // abort that ends this send early; that is safe because the buffer never modifies or transfers a lines
+    // Buffer it handed out (chunks get new Buffers instead), an invariant of buffer/ this sink relies on.
+    const body = batch.ndjson();
     try {
       await this.#write(body, signal);
     } catch (err) {

@@ -10,6 +10,22 @@ export interface SinkEvent {
   readonly payload: Buffer;
 }
 
+/**
+ * One batch as a sink sees it: a tenant's events, in order. A buffer Lease is one; `batchOf` in envelope.ts
+ * makes one from events.
+ */
+export interface SinkBatch {
+  readonly tenant: string;
+  readonly count: number;
+  /**
+   * The envelopes as NDJSON, `{"id","tenantId","receivedAt","event"}` each ending in "\n": the bytes the
+   * buffer stored, so a sink that speaks NDJSON sends them without encoding anything per event.
+   */
+  ndjson(): Buffer;
+  /** The events one by one (decoded on first use), for sinks that need another wire shape. */
+  events(): readonly SinkEvent[];
+}
+
 export type SinkOutcome =
   /** Every event acknowledged: delete them. */
   | { readonly kind: 'delivered' }
@@ -41,7 +57,7 @@ export interface Sink {
    * Sends one batch once. Must honour `signal` (delivery aborts on timeout and shutdown) and should
    * turn transport failures into a `retry` outcome; a throw is treated as `retry` too.
    */
-  send(events: readonly SinkEvent[], signal: AbortSignal): Promise<SinkOutcome>;
+  send(batch: SinkBatch, signal: AbortSignal): Promise<SinkOutcome>;
   /** Releases connections; pending sends may be aborted. */
   close(): Promise<void>;
 }

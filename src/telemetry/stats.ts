@@ -5,7 +5,12 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Totals, Telemetry } from './telemetry.js';
 
 export interface StatsSource {
-  stats(): { events: number; bytes: number; deadLetters: number; fileBytes: number; walBytes: number };
+  stats(): {
+    events: number;
+    bytes: number;
+    deadLetters: number;
+    backend: Readonly<Record<string, number>>;
+  };
   topTenants(n: number): { tenant: string; events: number; bytes: number }[];
 }
 
@@ -99,8 +104,8 @@ export class StatsSampler {
       b.events,
       b.bytes,
       b.deadLetters,
-      b.fileBytes,
-      b.walBytes,
+      b.backend.fileBytes ?? 0,
+      b.backend.walBytes ?? 0,
       mem.rss,
       mem.heapUsed,
       mem.external,

@@ -41,7 +41,7 @@ describe('buffer full', () => {
       expect(res.statusCode).toBe(200);
       accepted++;
     }
-    expect(service.buffer.isFull()).toBe(true);
+    expect(service.buffer.admission()).toBe('full');
     const push = new Push();
     push.connect(service.endpoints.zmq!);
     cleanups.push(() => push.close());

@@ -1,11 +1,15 @@
 // A scripted Sink for delivery tests: answers each send as its script says and records every call.
-import type { Sink, SinkEvent, SinkOutcome } from '../../src/sinks/types.js';
+import type { Sink, SinkBatch, SinkEvent, SinkOutcome } from '../../src/sinks/types.js';
 
 export interface SendCall {
   /** 0-based number of the call on this sink. */
   readonly n: number;
+  readonly tenant: string;
   readonly ids: readonly string[];
+  /** The batch decoded when the send began (a lease may shrink later; this does not). */
   readonly events: readonly SinkEvent[];
+  /** A copy of the batch's NDJSON lines when the send began: the bytes an NDJSON sink would have sent. */
+  readonly ndjson: Buffer;
   /** performance.now() when the send began and when it settled. */
   readonly startedAt: number;
   /** Date.now() when the send began (to compare with receivedAt and nextAttemptAt). */
@@ -15,10 +19,12 @@ export interface SendCall {
   result?: SinkOutcome | 'threw';
 }
 
+/** `events` is batch.events(), decoded once per call; the batch itself comes last, for scripts needing it. */
 export type SinkScript = (
   events: readonly SinkEvent[],
   signal: AbortSignal,
   call: number,
+  batch: SinkBatch,
 ) => SinkOutcome | Promise<SinkOutcome>;
 
 export class ScriptedSink implements Sink {
@@ -40,11 +46,14 @@ export class ScriptedSink implements Sink {
     this.#script = script;
   }
 
-  async send(events: readonly SinkEvent[], signal: AbortSignal): Promise<SinkOutcome> {
+  async send(batch: SinkBatch, signal: AbortSignal): Promise<SinkOutcome> {
+    const events = batch.events();
     const call: SendCall = {
       n: this.calls.length,
+      tenant: batch.tenant,
       ids: events.map((e) => e.id),
       events: [...events],
+      ndjson: Buffer.from(batch.ndjson()),
       startedAt: performance.now(),
       wallTime: Date.now(),
     };
@@ -52,7 +61,7 @@ export class ScriptedSink implements Sink {
     this.#inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
     try {
-      const outcome = await this.#script(events, signal, call.n);
+      const outcome = await this.#script(call.events, signal, call.n, batch);
       call.result = outcome;
       return outcome;
     } catch (err) {

@@ -1,8 +1,12 @@
 // Operator access to a data directory while the service is stopped: what is stored, and the dead letters
 // (list, replay into the buffer, purge). Holds the directory's lock for its whole life.
 import { lockDataDir } from './lock.js';
-import { SqliteEngine, type EngineOptions } from './engine.js';
+import { OpenChunk } from './chunks.js';
+import { SqliteEngine, pack, type EngineOptions } from './engine.js';
+import type { ChunkRow } from './statements.js';
 import { SCHEMA_VERSION } from './migrations.js';
+
+const REPLAY_CHUNK_EVENTS = 1000;
 
 export interface DeadLetterRow {
   seq: number;
@@ -32,17 +36,35 @@ export class DataDirectory {
   summary() {
     const snap = this.#engine.snapshot();
     const db = this.#engine.db;
+    const tenants = new Map<
+      string,
+      { tenant: string; events: number; bytes: number; oldestReceivedAt: number }
+    >();
+    for (const c of snap.chunks) {
+      const t = tenants.get(c.tenant);
+      if (t) {
+        t.events += c.count;
+        t.bytes += c.bytes;
+      } else
+        tenants.set(c.tenant, {
+          tenant: c.tenant,
+          events: c.count,
+          bytes: c.bytes,
+          oldestReceivedAt: c.firstReceivedAt,
+        });
+    }
     return {
       bufferId: snap.bufferId,
       schemaVersion: SCHEMA_VERSION,
-      events: snap.events,
-      bytes: snap.bytes,
+      events: snap.chunks.reduce((n, c) => n + c.count, 0),
+      bytes: snap.chunks.reduce((n, c) => n + c.bytes, 0),
+      chunks: snap.chunks.length,
       deadLetters: snap.deadLetters,
       pageSize: db.pragma('page_size', { simple: true }) as number,
       pages: db.pragma('page_count', { simple: true }) as number,
       freePages: db.pragma('freelist_count', { simple: true }) as number,
       autoVacuum: ['none', 'full', 'incremental'][db.pragma('auto_vacuum', { simple: true }) as number],
-      tenants: this.#engine.backlog(),
+      tenants: [...tenants.values()],
     };
   }
 
@@ -64,18 +86,52 @@ export class DataDirectory {
         [string | null, string | null],
         { seq: number; tenant: string; received_at: number; payload: Buffer }
       >(
-        'SELECT seq, tenant, received_at, payload FROM dead_letters WHERE (? IS NULL OR tenant = ?) ORDER BY seq',
+        'SELECT seq, tenant, received_at, payload FROM dead_letters WHERE (? IS NULL OR tenant = ?) ORDER BY tenant, seq',
       )
       .all(tenant ?? null, tenant ?? null);
     if (rows.length === 0) return 0;
-    // One transaction for both: a crash in between can neither lose nor duplicate a letter.
+    // New chunks (one per tenant run, new seqs) and the letters' removal in one transaction: a crash in
+    // between can neither lose nor duplicate a letter.
+    const snap = this.#engine.snapshot();
+    let seq = snap.nextSeq;
+    let id = snap.nextChunkId;
+    const inserts: ChunkRow[] = [];
+    const lines: Buffer[] = [];
+    let open: OpenChunk | undefined;
+    const seal = (): void => {
+      if (!open) return;
+      const bytes = open.seal();
+      inserts.push({
+        id: id++,
+        tenant: open.tenant,
+        firstSeq: open.firstSeq,
+        count: open.count,
+        bytes: bytes.length,
+        firstReceivedAt: open.firstReceivedAt,
+        attempts: 0,
+        notBefore: 0,
+      });
+      lines.push(bytes);
+      open = undefined;
+    };
+    for (const r of rows) {
+      if (open && (open.tenant !== r.tenant || open.count >= REPLAY_CHUNK_EVENTS)) seal();
+      open ??= new OpenChunk(r.tenant, 64 * 1024);
+      open.add(`${snap.bufferId}-`, seq++, r.received_at, r.payload);
+    }
+    seal();
     const remove = db.prepare<[number]>('DELETE FROM dead_letters WHERE seq = ?');
     db.transaction(() => {
-      this.#engine.commit(
-        rows.map((r) => ({ tenant: r.tenant, receivedAt: r.received_at, payload: r.payload })),
-        [],
-        [],
-      );
+      this.#engine.commit({
+        inserts,
+        rewrites: [],
+        lines: pack(lines),
+        deletes: [],
+        retries: [],
+        deadLetters: [],
+        nextSeq: seq,
+        nextChunkId: id,
+      });
       for (const r of rows) remove.run(r.seq);
     })();
     return rows.length;

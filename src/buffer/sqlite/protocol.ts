@@ -1,19 +1,10 @@
 // Messages between the SqliteBuffer (main thread) and its worker. Requests are handled strictly in order.
-import type { EngineOptions, RangeRef, RowRef } from './engine.js';
+import type { CommitOps, EngineOptions } from './engine.js';
 import type { MaintenanceEvent } from './maintenance.js';
 
 export type Request =
-  | {
-      op: 'commit';
-      id: number;
-      appends: ArrayBuffer;
-      deletes: RowRef[];
-      ranges: RangeRef[];
-      retries: { rows: RowRef[]; nextAttemptAt: number }[];
-    }
-  | { op: 'read'; id: number; tenant: string; afterSeq: number; limit: number; maxBytes: number }
-  | { op: 'deadLetter'; id: number; letters: { row: RowRef; status: number | null; reason: string }[] }
-  | { op: 'backlog'; id: number }
+  | { op: 'commit'; id: number; ops: CommitOps }
+  | { op: 'load'; id: number; ids: number[] }
   | { op: 'vacuum'; id: number }
   | { op: 'close'; id: number };
 

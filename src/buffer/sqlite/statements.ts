@@ -1,63 +1,58 @@
-// Every SQL statement the store runs, prepared once per connection.
+// Every SQL statement the engine runs, prepared once per connection.
 import type { Database } from 'better-sqlite3';
 
-export interface EventRow {
-  tid: number;
-  seq: number;
-  received_at: number;
+/** A chunk's directory row (everything but its bytes). */
+export interface ChunkRow {
+  id: number;
+  tenant: string;
+  firstSeq: number;
+  count: number;
+  bytes: number;
+  firstReceivedAt: number;
   attempts: number;
-  next_attempt_at: number;
-  payload: Buffer;
+  notBefore: number;
 }
 
-/** Bytes an event counts against buffer.maxBytes: its payload, its tenant and a fixed row overhead. */
-export const ROW_OVERHEAD_BYTES = 48;
-
-export function eventBytes(tenant: string, payloadBytes: number): number {
-  return payloadBytes + Buffer.byteLength(tenant) + ROW_OVERHEAD_BYTES;
+export interface DeadLetterRecord {
+  seq: number;
+  tenant: string;
+  receivedAt: number;
+  attempts: number;
+  failedAt: number;
+  status: number | null;
+  reason: string;
+  payload: Uint8Array;
 }
 
 export function prepareStatements(db: Database) {
   return {
-    insert: db.prepare<[number, number, number, Uint8Array]>(
-      'INSERT INTO events (tid, seq, received_at, payload) VALUES (?, ?, ?, ?)',
+    insertChunk: db.prepare<[number, string, number, number, number, number, number, number]>(
+      `INSERT INTO chunks (id, tenant, first_seq, count, bytes, first_received_at, attempts, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    readTenant: db.prepare<[number, number, number], EventRow>(
-      `SELECT tid, seq, received_at, attempts, next_attempt_at, payload FROM events
-       WHERE tid = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    insertLines: db.prepare<[number, Uint8Array]>('INSERT INTO chunk_lines (id, lines) VALUES (?, ?)'),
+    /** A chunk's remainder after some of its events were acknowledged or dead-lettered. */
+    rewriteChunk: db.prepare<[number, number, number, number, number]>(
+      'UPDATE chunks SET first_seq = ?, count = ?, bytes = ?, first_received_at = ? WHERE id = ?',
     ),
-    deleteOne: db.prepare<[number, number]>('DELETE FROM events WHERE tid = ? AND seq = ?'),
-    deleteRange: db.prepare<[number, number, number]>(
-      'DELETE FROM events WHERE tid = ? AND seq BETWEEN ? AND ?',
+    rewriteLines: db.prepare<[Uint8Array, number]>('UPDATE chunk_lines SET lines = ? WHERE id = ?'),
+    retryChunk: db.prepare<[number, number, number]>(
+      'UPDATE chunks SET attempts = ?, next_attempt_at = ? WHERE id = ?',
     ),
-    retryOne: db.prepare<[number, number, number]>(
-      'UPDATE events SET attempts = attempts + 1, next_attempt_at = ? WHERE tid = ? AND seq = ?',
+    deleteChunk: db.prepare<[number]>('DELETE FROM chunks WHERE id = ?'),
+    deleteLines: db.prepare<[number]>('DELETE FROM chunk_lines WHERE id = ?'),
+    lines: db.prepare<[number], { lines: Buffer }>('SELECT lines FROM chunk_lines WHERE id = ?'),
+    directory: db.prepare<[], ChunkRow>(
+      `SELECT id, tenant, first_seq AS firstSeq, count, bytes, first_received_at AS firstReceivedAt, attempts,
+              next_attempt_at AS notBefore FROM chunks ORDER BY id`,
     ),
-    moveToDeadLetters: db.prepare<[string, number, number | null, string, number, number]>(
-      `INSERT INTO dead_letters (seq, tenant, received_at, attempts, failed_at, status, reason, payload)
-       SELECT seq, ?, received_at, attempts + 1, ?, ?, ?, payload FROM events WHERE tid = ? AND seq = ?`,
-    ),
-    addTotals: db.prepare<[number, number]>(
-      'UPDATE totals SET events = events + ?, bytes = bytes + ? WHERE id = 1',
-    ),
-    totals: db.prepare<[], { events: number; bytes: number }>(
-      'SELECT events, bytes FROM totals WHERE id = 1',
-    ),
-    setNextSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'next_seq'`),
-    tenants: db.prepare<[], { tid: number; name: string; events: number; bytes: number }>(
-      'SELECT tid, name, events, bytes FROM tenants',
-    ),
-    addTenantTotals: db.prepare<[number, number, number]>(
-      'UPDATE tenants SET events = events + ?, bytes = bytes + ? WHERE tid = ?',
-    ),
-    addTenant: db.prepare<[string]>('INSERT INTO tenants (name) VALUES (?)'),
-    removeTenant: db.prepare<[number]>('DELETE FROM tenants WHERE tid = ? AND events = 0'),
-    /** Oldest event of a tenant: an index seek, so start-up costs one lookup per tenant, not a scan. */
-    oldest: db.prepare<[number], { seq: number; received_at: number }>(
-      'SELECT seq, received_at FROM events WHERE tid = ? ORDER BY seq LIMIT 1',
+    insertDeadLetter: db.prepare<[number, string, number, number, number, number | null, string, Uint8Array]>(
+      `INSERT OR IGNORE INTO dead_letters (seq, tenant, received_at, attempts, failed_at, status, reason, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     deadLetterCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM dead_letters'),
     meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare<[string, string]>('UPDATE meta SET value = ? WHERE key = ?'),
   };
 }
 

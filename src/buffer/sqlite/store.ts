@@ -1,68 +1,90 @@
-// SqliteBuffer: the EventBuffer backed by SQLite. This main-thread side batches appends, acks and retry
-// marks into one commit at a time (group commit) and keeps the counters; a worker thread runs SQLite, so
-// fsyncs and checkpoints never stall ingest or delivery.
+// SqliteBuffer: the EventBuffer backed by SQLite, one row per chunk. The main thread owns the chunk
+// directory and every count: ingest writes each event's line into its tenant's open chunk, a commit window
+// gathers the open chunks, acknowledgements, retry marks and dead letters into one transaction on the
+// worker (one fsync), and delivery leases chunks from a write-through cache bounded in bytes.
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type {
+  Admission,
   BufferStats,
   CommitNotice,
-  DeadLetter,
   EventBuffer,
   IncomingEvent,
-  StoredEvent,
+  Lease,
+  Rejection,
   TenantBacklog,
 } from '../types.js';
-import { packAppends, unpackRows } from './codec.js';
-import { lockDataDir } from './lock.js';
+import { Commit, type Settled } from './commit.js';
 import {
-  DB_FILE,
-  SqliteEngine,
-  type CommitResult,
-  type EngineOptions,
-  type RangeRef,
-  type RowRef,
-} from './engine.js';
-import { Deferred } from './deferred.js';
-import { eventBytes } from './statements.js';
+  FREE,
+  GONE,
+  LEASED,
+  OpenChunk,
+  TenantQueue,
+  freeCount,
+  newChunk,
+  split,
+  type Chunk,
+} from './chunks.js';
+import { DB_FILE, SqliteEngine, pack, unpack, type EngineOptions, type Packed } from './engine.js';
+import { ChunkLease, type Part } from './lease.js';
+import { lockDataDir } from './lock.js';
 import { WorkerClient } from './worker-client.js';
 
 export { DB_FILE };
 
 export interface SqliteBufferOptions extends EngineOptions {
   maxBytes: number;
-  /** A commit is started at once when this many events wait (otherwise at the end of the event-loop turn). */
+  /** A commit waits this long after the first change it carries, gathering more (0: next event-loop turn). */
+  commitWindowMs: number;
+  /** ...or starts at once when this many bytes of events wait. */
+  commitMaxBytes: number;
+  /** ...or this many events. */
   commitMaxEvents: number;
-  /** How long a commit waits for more events after the first one (0: the next event-loop turn). */
-  commitWaitMs: number;
+  /** Admission is `busy` while this many appended events wait for their commit (ingest.channelCapacity). */
+  maxPendingEvents: number;
+  /** A tenant's open chunk is sealed at this many events or bytes (a chunk then fits one delivery batch). */
+  chunkMaxEvents: number;
+  chunkMaxBytes: number;
+  /** Bytes of committed chunks kept in memory for delivery; the rest is read back from SQLite when claimed. */
+  cacheMaxBytes: number;
   telemetry: Telemetry;
   /** Called once if the worker dies (out of memory, a crash): the buffer cannot store anything after it. */
   onFatal?: (err: Error) => void;
 }
+
+const INITIAL_CHUNK_BYTES = 2048;
 
 export class SqliteBuffer implements EventBuffer {
   readonly bufferId: string;
   readonly path: string;
   readonly #o: SqliteBufferOptions;
   readonly #worker: WorkerClient;
+  readonly #prefix: string;
   readonly #listeners = new Set<(n: CommitNotice) => void>();
-  #appends: IncomingEvent[] = [];
-  #appendBytes = 0;
-  #deletes: RowRef[] = [];
-  #ranges: RangeRef[] = [];
-  #retries: { rows: RowRef[]; nextAttemptAt: number }[] = [];
-  #turn: Deferred | undefined;
-  #scheduled = false;
-  /** The commit the worker is running: its bytes still count against the cap until it is done. */
-  #inFlight: Promise<void> | undefined;
-  #inFlightBytes = 0;
-  #inFlightEvents = 0;
-  #events: number;
-  #bytes: number;
+  /** The chunk directory: every committed chunk, per tenant in order. */
+  readonly #queues = new Map<string, TenantQueue>();
+  #events = 0;
+  #bytes = 0;
   #deadLetters: number;
-  readonly #tenantCounts = new Map<string, { events: number; bytes: number }>();
-  #notFullWaiters: (() => void)[] = [];
+  #cachedBytes = 0;
+  #nextSeq: number;
+  #nextChunkId: number;
+  /** Chunks being written by ingest, and those sealed (full) before their commit. */
+  #open = new Map<string, OpenChunk>();
+  #sealed: OpenChunk[] = [];
+  /** Events (and their bytes) appended and not yet committed, the running commit's included. */
+  #pendingEvents = 0;
+  #pendingBytes = 0;
+  /** What the next commit will carry besides appends. */
+  #next = new Commit();
+  #firstChangeAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate = false;
+  #inFlight: Promise<void> | undefined;
+  #openWaiters: (() => void)[] = [];
   #closed = false;
   readonly #unlock: () => void;
 
@@ -71,7 +93,8 @@ export class SqliteBuffer implements EventBuffer {
     this.path = join(opts.dataDir, DB_FILE);
     mkdirSync(opts.dataDir, { recursive: true });
     this.#unlock = lockDataDir(opts.dataDir);
-    // Open once here, synchronously: migrations run and a bad file fails the start, before the worker.
+    // Open once here, synchronously: migrations run, a bad file fails the start, and only the chunk
+    // directory is read (no chunk bytes), before the worker takes the connection over.
     let snap;
     try {
       const engine = new SqliteEngine(opts);
@@ -82,10 +105,11 @@ export class SqliteBuffer implements EventBuffer {
       throw err;
     }
     this.bufferId = snap.bufferId;
-    this.#events = snap.events;
-    this.#bytes = snap.bytes;
+    this.#prefix = `${snap.bufferId}-`;
+    this.#nextSeq = snap.nextSeq;
+    this.#nextChunkId = snap.nextChunkId;
     this.#deadLetters = snap.deadLetters;
-    for (const t of snap.tenants) this.#tenantCounts.set(t.tenant, { events: t.events, bytes: t.bytes });
+    for (const row of snap.chunks) this.#enqueue(newChunk(row));
     const workerData: EngineOptions = {
       dataDir: opts.dataDir,
       synchronous: opts.synchronous,
@@ -104,148 +128,51 @@ export class SqliteBuffer implements EventBuffer {
       onFailure: (err) => {
         opts.telemetry.log.fatal({ err }, 'buffer worker failed');
         opts.onFatal?.(err);
+        this.#wakeOpen(true);
       },
     });
   }
 
+  // ---- ingest ---------------------------------------------------------------------------------------
+
   append(events: readonly IncomingEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
+    if (events.length === 0) return Promise.resolve();
+    const { chunkMaxEvents, chunkMaxBytes } = this.#o;
     for (const e of events) {
-      this.#appends.push(e);
-      this.#appendBytes += eventBytes(e.tenant, e.payload.byteLength);
+      let open = this.#open.get(e.tenant);
+      if (open && (open.count >= chunkMaxEvents || open.bytes >= chunkMaxBytes)) {
+        this.#sealed.push(open);
+        open = undefined;
+      }
+      if (!open) {
+        open = new OpenChunk(e.tenant, INITIAL_CHUNK_BYTES);
+        this.#open.set(e.tenant, open);
+      }
+      this.#pendingBytes += open.add(this.#prefix, this.#nextSeq++, e.receivedAt, e.payload);
+      this.#pendingEvents++;
     }
-    return this.#join(this.#appends.length >= this.#o.commitMaxEvents);
+    const turn = this.#next.appendTurn();
+    this.#schedule();
+    return turn;
   }
 
-  ack(events: readonly StoredEvent[], wholeRange = false): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
-    if (wholeRange && events.length > 1) {
-      let bytes = 0;
-      for (const e of events) bytes += eventBytes(e.tenant, e.payload.byteLength);
-      const [first, last] = [events[0]!, events[events.length - 1]!];
-      this.#ranges.push({ tenant: first.tenant, from: first.seq, to: last.seq, count: events.length, bytes });
-    } else for (const e of events) this.#deletes.push(rowRef(e));
-    return this.#join(false);
+  admission(): Admission {
+    if (this.#bytes + this.#pendingBytes >= this.#o.maxBytes) return 'full';
+    if (this.#pendingEvents >= this.#o.maxPendingEvents || this.#pendingBytes >= 4 * this.#o.commitMaxBytes)
+      return 'busy';
+    return 'open';
   }
 
-  /** Joins the next commit, like ack: a sink that is down must not cost an fsync per retry. */
-  retryLater(events: readonly StoredEvent[], nextAttemptAt: number): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError());
-    this.#retries.push({ rows: events.map(rowRef), nextAttemptAt });
-    return this.#join(false);
+  whenOpen(): Promise<void> {
+    if (this.#closed || this.admission() === 'open' || this.#worker.failed) return Promise.resolve();
+    return new Promise((resolve) => this.#openWaiters.push(resolve));
   }
 
-  /** Joins the next commit; it starts at the end of this turn, or when the running one ends. */
-  #join(now: boolean): Promise<void> {
-    this.#turn ??= new Deferred();
-    const promise = this.#turn.promise;
-    if (this.#inFlight) return promise; // #commit picks it up when the running commit ends
-    if (now) this.#commit();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      // setImmediate runs after pending I/O callbacks: everything received in this turn shares the commit.
-      if (this.#o.commitWaitMs > 0) setTimeout(() => this.#commit(), this.#o.commitWaitMs);
-      else setImmediate(() => this.#commit());
-    }
-    return promise;
-  }
-
-  #commit(): void {
-    this.#scheduled = false;
-    const turn = this.#turn;
-    if (!turn || this.#inFlight) return;
-    // At most commitMaxEvents appends per transaction: short commits let the reads queued behind them (the
-    // lanes' next batches) run often, so delivery keeps pace with a flood of ingest. The rest goes next.
-    const max = this.#o.commitMaxEvents;
-    let appends = this.#appends;
-    let rest: IncomingEvent[] = [];
-    if (appends.length > max) {
-      rest = appends.slice(max);
-      appends = appends.slice(0, max);
-    }
-    const deletes = this.#deletes;
-    const ranges = this.#ranges;
-    const retries = this.#retries;
-    let bytes = 0;
-    for (const e of appends) bytes += eventBytes(e.tenant, e.payload.byteLength);
-    this.#inFlightBytes = bytes;
-    this.#inFlightEvents = appends.length;
-    this.#appends = rest;
-    this.#appendBytes -= bytes;
-    this.#deletes = [];
-    this.#ranges = [];
-    this.#retries = [];
-    // Callers that joined this turn wait for all of their events: with a split, they wait for the last part.
-    this.#turn = rest.length > 0 ? turn : undefined;
-    const settle = rest.length > 0 ? new Deferred() : turn;
-    const packed = packAppends(appends);
-    this.#inFlight = this.#worker
-      .call<CommitResult>({ op: 'commit', appends: packed, deletes, ranges, retries }, [packed])
-      .then(
-        (r) => this.#committed(r, settle),
-        (err: unknown) => {
-          this.#o.telemetry.commitFailed(err, appends.length);
-          // A failed part fails the whole turn (its callers' events may be partly in it). Callers who join
-          // later get a fresh turn, so they are not told of a failure that is not theirs.
-          turn.reject(err);
-          if (this.#turn === turn) this.#turn = new Deferred();
-        },
-      );
-    void this.#inFlight.finally(() => {
-      this.#inFlight = undefined;
-      this.#inFlightBytes = 0;
-      this.#inFlightEvents = 0;
-      this.#wakeNotFull();
-      // Whatever arrived while the worker was busy goes next, at once: that is the group commit.
-      if (this.#turn) this.#commit();
-    });
-  }
-
-  #committed(r: CommitResult, turn: Deferred): void {
-    this.#events += r.committed - r.removed;
-    this.#bytes += r.addedBytes - r.removedBytes;
-    // Now counted in #bytes: keeping them in flight until .finally would make isFull() count them twice.
-    this.#inFlightBytes = 0;
-    this.#applyTenantDeltas(r.tenantDeltas);
-    if (r.committed > 0) this.#o.telemetry.eventsCommitted(r.committed, r.addedBytes, r.seconds);
-    turn.resolve();
-    if (r.notice.length === 0) return;
-    const notice = new Map(r.notice.map(([t, count, firstReceivedAt]) => [t, { count, firstReceivedAt }]));
-    for (const l of this.#listeners) l(notice);
-  }
-
-  #applyTenantDeltas(deltas: readonly [string, number, number][]): void {
-    for (const [tenant, events, bytes] of deltas) {
-      const c = this.#tenantCounts.get(tenant);
-      if (!c) this.#tenantCounts.set(tenant, { events, bytes });
-      else if ((c.events += events) === 0) this.#tenantCounts.delete(tenant);
-      else c.bytes += bytes;
-    }
-  }
-
-  /** Events handed to append() and not yet committed. */
-  get pendingEvents(): number {
-    return this.#appends.length + this.#inFlightEvents;
-  }
-
-  /** False once the worker died: nothing can be stored or read any more. */
-  get healthy(): boolean {
-    return !this.#worker.failed;
-  }
-
-  isFull(): boolean {
-    return this.#bytes + this.#appendBytes + this.#inFlightBytes >= this.#o.maxBytes;
-  }
-
-  whenNotFull(): Promise<void> {
-    if (!this.isFull() || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#notFullWaiters.push(resolve));
-  }
-
-  #wakeNotFull(): void {
-    if (this.isFull() || this.#notFullWaiters.length === 0) return;
-    const waiters = this.#notFullWaiters;
-    this.#notFullWaiters = [];
+  #wakeOpen(always = false): void {
+    if (this.#openWaiters.length === 0 || (!always && this.admission() !== 'open')) return;
+    const waiters = this.#openWaiters;
+    this.#openWaiters = [];
     for (const w of waiters) w();
   }
 
@@ -254,47 +181,326 @@ export class SqliteBuffer implements EventBuffer {
     return () => this.#listeners.delete(listener);
   }
 
-  backlog(): Promise<TenantBacklog[]> {
-    return this.#worker.call<TenantBacklog[]>({ op: 'backlog' });
+  // ---- commits --------------------------------------------------------------------------------------
+
+  /** Starts the next commit when its window closes, or at once when enough waits. */
+  #schedule(): void {
+    if (this.#firstChangeAt === 0) this.#firstChangeAt = Date.now();
+    const now =
+      this.#pendingBytes >= this.#o.commitMaxBytes || this.#pendingEvents >= this.#o.commitMaxEvents;
+    if (this.#inFlight) return; // the running commit's end starts the next
+    if (now || this.#o.commitWindowMs === 0) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = undefined;
+      if (!this.#immediate) {
+        this.#immediate = true;
+        // setImmediate runs after pending I/O callbacks: everything received in this turn shares the commit.
+        setImmediate(() => {
+          this.#immediate = false;
+          this.#commit();
+        });
+      }
+    } else if (!this.#timer) {
+      const wait = Math.max(0, this.#firstChangeAt + this.#o.commitWindowMs - Date.now());
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#commit();
+      }, wait);
+    }
   }
 
-  /** The tenants with the largest backlogs, from counters kept here (cheap: stats read it every second). */
+  #hasWork(): boolean {
+    return this.#open.size > 0 || this.#sealed.length > 0 || !this.#next.empty;
+  }
+
+  #commit(): void {
+    if (this.#inFlight || !this.#hasWork()) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const commit = this.#next;
+    this.#next = new Commit();
+    this.#firstChangeAt = 0;
+    const chunks = [...this.#sealed, ...this.#open.values()];
+    this.#sealed = [];
+    this.#open = new Map();
+    const inserts = chunks.map((c) => ({
+      open: c,
+      lines: c.seal(),
+      row: {
+        id: this.#nextChunkId++,
+        tenant: c.tenant,
+        firstSeq: c.firstSeq,
+        count: c.count,
+        bytes: 0,
+        firstReceivedAt: c.firstReceivedAt,
+        attempts: 0,
+        notBefore: 0,
+      },
+    }));
+    for (const i of inserts) i.row.bytes = i.lines.length;
+    const settled = commit.build();
+    const lines: Packed = pack([...inserts.map((i) => i.lines), ...settled.rewrites.map((r) => r.lines)]);
+    const events = inserts.reduce((n, i) => n + i.row.count, 0);
+    const bytes = inserts.reduce((n, i) => n + i.row.bytes, 0);
+    const ops = {
+      inserts: inserts.map((i) => i.row),
+      rewrites: settled.rewrites.map((r) => r.row),
+      lines,
+      deletes: settled.deletes.map((c) => c.id),
+      retries: settled.retries.map((r) => ({ id: r.chunk.id, attempts: r.attempts, notBefore: r.notBefore })),
+      deadLetters: settled.deadLetters,
+      nextSeq: inserts.length > 0 ? this.#nextSeq : undefined,
+      nextChunkId: inserts.length > 0 ? this.#nextChunkId : undefined,
+    };
+    this.#inFlight = this.#worker.call<number>({ op: 'commit', ops }, [lines.data]).then(
+      (seconds) => {
+        this.#pendingEvents -= events;
+        this.#pendingBytes -= bytes;
+        const notice = new Map<string, { count: number; firstReceivedAt: number }>();
+        for (const i of inserts) {
+          const chunk = newChunk(
+            i.row,
+            this.#cachedBytes + i.row.bytes <= this.#o.cacheMaxBytes ? i.lines : undefined,
+          );
+          this.#enqueue(chunk);
+          const n = notice.get(chunk.tenant);
+          if (n) n.count += chunk.count;
+          else notice.set(chunk.tenant, { count: chunk.count, firstReceivedAt: chunk.firstReceivedAt });
+        }
+        this.#applySettled(settled);
+        if (events > 0) this.#o.telemetry.eventsCommitted(events, bytes, seconds);
+        commit.resolve();
+        if (notice.size > 0) for (const l of this.#listeners) l(notice);
+      },
+      (err: unknown) => {
+        // Nothing of this commit is stored: its appends fail (ZeroMQ keeps its events and appends them
+        // again; HTTP answers 5xx), and its settles fail so the lanes retry them.
+        this.#pendingEvents -= events;
+        this.#pendingBytes -= bytes;
+        this.#o.telemetry.commitFailed(err, events);
+        commit.reject(err);
+      },
+    );
+    void this.#inFlight.finally(() => {
+      this.#inFlight = undefined;
+      this.#wakeOpen();
+      if (this.#hasWork()) this.#schedule();
+    });
+  }
+
+  #applySettled(s: Settled): void {
+    for (const c of s.deletes) this.#remove(c);
+    for (const r of s.rewrites) {
+      const c = r.chunk;
+      for (const i of r.gone) c.state![i] = GONE;
+      const q = this.#queues.get(c.tenant)!;
+      q.events -= c.count - r.row.count;
+      q.bytes -= c.bytes - r.row.bytes;
+      this.#events -= c.count - r.row.count;
+      this.#bytes -= c.bytes - r.row.bytes;
+      c.count = r.row.count;
+      c.bytes = r.row.bytes;
+      c.firstSeq = r.row.firstSeq;
+      c.firstReceivedAt = r.row.firstReceivedAt;
+    }
+    for (const r of s.retries) {
+      r.chunk.attempts = r.attempts;
+      r.chunk.notBefore = r.notBefore;
+    }
+    this.#deadLetters += s.deadLetters.length;
+    s.done();
+    for (const r of s.rewrites) this.#maybeEvict(r.chunk);
+  }
+
+  #enqueue(c: Chunk): void {
+    let q = this.#queues.get(c.tenant);
+    if (!q) this.#queues.set(c.tenant, (q = new TenantQueue(c.tenant)));
+    q.chunks.push(c);
+    q.events += c.count;
+    q.bytes += c.bytes;
+    this.#events += c.count;
+    this.#bytes += c.bytes;
+    if (c.lines) this.#cachedBytes += c.lines.length;
+  }
+
+  #remove(c: Chunk): void {
+    const q = this.#queues.get(c.tenant);
+    if (!q || !q.chunks.includes(c)) return;
+    q.remove(c);
+    q.events -= c.count;
+    q.bytes -= c.bytes;
+    this.#events -= c.count;
+    this.#bytes -= c.bytes;
+    if (c.lines) this.#cachedBytes -= c.lines.length;
+    c.count = 0;
+    c.bytes = 0;
+    // Tenants with nothing stored are forgotten: producers choose tenant ids, memory must follow the active ones.
+    if (q.chunks.length === 0) this.#queues.delete(c.tenant);
+  }
+
+  // ---- delivery -------------------------------------------------------------------------------------
+
+  backlog(): Promise<TenantBacklog[]> {
+    const out: TenantBacklog[] = [];
+    for (const q of this.#queues.values())
+      out.push({
+        tenant: q.tenant,
+        events: q.events,
+        bytes: q.bytes,
+        oldestReceivedAt: q.chunks[0]!.firstReceivedAt,
+      });
+    return Promise.resolve(out);
+  }
+
+  /** The tenants with the largest backlogs (cheap: stats read it every second). */
   topTenants(n: number): { tenant: string; events: number; bytes: number }[] {
-    return [...this.#tenantCounts]
-      .map(([tenant, c]) => ({ tenant, ...c }))
+    return [...this.#queues.values()]
+      .map((q) => ({ tenant: q.tenant, events: q.events, bytes: q.bytes }))
       .sort((a, b) => b.events - a.events)
       .slice(0, n);
   }
 
-  async read(tenant: string, afterSeq: number, limit: number, maxBytes: number): Promise<StoredEvent[]> {
-    const packed = await this.#worker.call<ArrayBuffer>({ op: 'read', tenant, afterSeq, limit, maxBytes });
-    const prefix = `${this.bufferId}-`;
-    return unpackRows(packed).map((r) => ({
-      seq: r.seq,
-      id: prefix + r.seq,
-      tenant,
-      receivedAt: r.receivedAt,
-      attempts: r.attempts,
-      nextAttemptAt: r.nextAttemptAt,
-      payload: r.payload,
-    }));
+  async claim(tenant: string, maxEvents: number, maxBytes: number): Promise<Lease | undefined> {
+    if (this.#closed) throw closedError();
+    for (;;) {
+      const q = this.#queues.get(tenant);
+      if (!q) return undefined;
+      const plan = planClaim(q, maxEvents, maxBytes);
+      if (plan.length === 0) return undefined;
+      const missing = plan.filter((c) => !c.lines);
+      if (missing.length === 0) return this.#take(q, maxEvents, maxBytes);
+      await this.#load(missing);
+      if (this.#closed) throw closedError();
+    }
   }
 
-  async deadLetter(letters: readonly DeadLetter[]): Promise<void> {
-    if (this.#closed) throw closedError();
-    const r = await this.#worker.call<{
-      removed: number;
-      bytes: number;
-      tenantDeltas: [string, number, number][];
-    }>({
-      op: 'deadLetter',
-      letters: letters.map((l) => ({ row: rowRef(l.event), status: l.status, reason: l.reason })),
+  /** Reads chunks' bytes back from SQLite into the cache (a restart, or chunks the cache had no room for). */
+  async #load(chunks: Chunk[]): Promise<void> {
+    const packed = await this.#worker.call<Packed>({ op: 'load', ids: chunks.map((c) => c.id) });
+    const parts = unpack(packed);
+    chunks.forEach((c, i) => {
+      // Still stored and still not loaded (another claim may have loaded it meanwhile).
+      if (c.lines || c.count === 0) return;
+      c.lines = parts[i]!;
+      this.#cachedBytes += c.lines.length;
     });
-    this.#deadLetters += r.removed;
-    this.#events -= r.removed;
-    this.#bytes -= r.bytes;
-    this.#applyTenantDeltas(r.tenantDeltas);
-    this.#wakeNotFull();
+  }
+
+  /** Leases the oldest free lines of the tenant, whole chunks where they fit (every chunk it needs is cached). */
+  #take(q: TenantQueue, maxEvents: number, maxBytes: number): ChunkLease | undefined {
+    const parts: Part[] = [];
+    let n = 0;
+    let b = 0;
+    let k = 0;
+    for (; k < q.chunks.length; k++) {
+      const c = q.chunks[k]!;
+      if (n >= maxEvents) break;
+      if (freeCount(c) === 0) continue;
+      if (!c.lines) break; // planned chunks are loaded; past them the lease ends
+      if (!c.state && n + c.count <= maxEvents && (b + c.bytes <= maxBytes || (n === 0 && c.count === 1))) {
+        c.leasedWhole = true;
+        parts.push({ chunk: c, whole: true, from: 0, to: 0 });
+        n += c.count;
+        b += c.bytes;
+        continue;
+      }
+      if (!c.state && n > 0) break;
+      split(c);
+      const state = c.state!;
+      const offsets = c.offsets!;
+      let stop = false;
+      let run: Part | undefined;
+      for (let i = 0; i < state.length; i++) {
+        if (state[i] !== FREE) {
+          run = undefined;
+          continue;
+        }
+        const size = offsets[i + 1]! - offsets[i]!;
+        if (n >= maxEvents || (n > 0 && b + size > maxBytes)) {
+          stop = true;
+          break;
+        }
+        state[i] = LEASED;
+        if (!run) parts.push((run = { chunk: c, whole: false, from: i, to: i + 1 }));
+        else run.to = i + 1;
+        n++;
+        b += size;
+      }
+      if (stop) break;
+    }
+    if (parts.length === 0) return undefined;
+    const lease = new ChunkLease(this, q.tenant, parts);
+    // Where the walk stopped, or any chunk after it, may still have free events.
+    for (; k < q.chunks.length && !lease.more; k++) lease.more = freeCount(q.chunks[k]!) > 0;
+    return lease;
+  }
+
+  #lease(lease: Lease): ChunkLease {
+    if (!(lease instanceof ChunkLease) || lease.owner !== this)
+      throw new LogdriverError(ErrorCodes.BUFFER_COMMIT, 'the lease was not issued by this buffer');
+    return lease;
+  }
+
+  ack(lease: Lease, ids?: readonly string[]): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    const l = this.#lease(lease);
+    if (l.count === 0) return Promise.resolve();
+    const p = ids === undefined ? this.#next.removeAll(l) : this.#next.removeIds(l, ids, undefined);
+    this.#schedule();
+    return p;
+  }
+
+  retry(lease: Lease, notBefore: number): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    const l = this.#lease(lease);
+    if (l.count === 0) return Promise.resolve();
+    const p = this.#next.retry(l, notBefore);
+    this.#schedule();
+    return p;
+  }
+
+  deadLetter(lease: Lease, rejections: readonly Rejection[]): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    const l = this.#lease(lease);
+    if (l.count === 0 || rejections.length === 0) return Promise.resolve();
+    const p = this.#next.removeIds(
+      l,
+      rejections.map((r) => r.id),
+      new Map(rejections.map((r) => [r.id, r])),
+    );
+    this.#schedule();
+    return p;
+  }
+
+  release(lease: Lease): void {
+    const l = this.#lease(lease);
+    for (const p of l.parts) {
+      const c = p.chunk;
+      if (p.whole) c.leasedWhole = false;
+      else for (let i = p.from; i < p.to; i++) if (c.state![i] === LEASED) c.state![i] = FREE;
+    }
+    const chunks = l.parts.map((p) => p.chunk);
+    l.drop();
+    for (const c of chunks) this.#maybeEvict(c);
+  }
+
+  /** A chunk no lease holds leaves the cache when the cache is over its budget (SQLite has its bytes). */
+  #maybeEvict(c: Chunk): void {
+    if (c.pins > 0 || !c.lines || this.#cachedBytes <= this.#o.cacheMaxBytes) return;
+    if (c.state && c.state.includes(LEASED)) return;
+    this.#cachedBytes -= c.lines.length;
+    // Reloaded, it comes back compacted (gone lines were rewritten away), so its layout starts afresh.
+    c.lines = undefined;
+    c.offsets = undefined;
+    c.state = undefined;
+    c.leasedWhole = false;
+  }
+
+  // ---- stats and lifecycle --------------------------------------------------------------------------
+
+  /** False once the worker died: nothing can be stored or read any more. */
+  get healthy(): boolean {
+    return !this.#worker.failed;
   }
 
   /** Runs one incremental-vacuum step now (the worker also runs them on a timer); returns pages freed. */
@@ -303,12 +509,19 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   stats(): BufferStats {
+    let chunks = 0;
+    for (const q of this.#queues.values()) chunks += q.chunks.length;
     return {
       events: this.#events,
       bytes: this.#bytes,
       deadLetters: this.#deadLetters,
-      fileBytes: sizeOf(this.path),
-      walBytes: sizeOf(`${this.path}-wal`),
+      pendingEvents: this.#pendingEvents,
+      backend: {
+        fileBytes: sizeOf(this.path),
+        walBytes: sizeOf(`${this.path}-wal`),
+        cacheBytes: this.#cachedBytes,
+        chunks,
+      },
     };
   }
 
@@ -316,20 +529,33 @@ export class SqliteBuffer implements EventBuffer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#turn || this.#inFlight) {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#inFlight || (this.#hasWork() && !this.#worker.failed)) {
       if (!this.#inFlight) this.#commit();
       await this.#inFlight?.catch(() => undefined);
     }
-    for (const w of this.#notFullWaiters) w();
-    this.#notFullWaiters = [];
+    this.#wakeOpen(true);
     if (!this.#worker.failed) await this.#worker.call({ op: 'close' }).catch(() => undefined);
     await this.#worker.terminate();
     this.#unlock();
   }
 }
 
-function rowRef(e: StoredEvent): RowRef {
-  return { tenant: e.tenant, seq: e.seq, bytes: eventBytes(e.tenant, e.payload.byteLength) };
+/** The chunks a claim would take, before any is loaded: free chunks from the head, within the limits. */
+function planClaim(q: TenantQueue, maxEvents: number, maxBytes: number): Chunk[] {
+  const plan: Chunk[] = [];
+  let n = 0;
+  let b = 0;
+  for (const c of q.chunks) {
+    if (n >= maxEvents || (n > 0 && b >= maxBytes)) break;
+    const free = freeCount(c);
+    if (free === 0) continue;
+    plan.push(c);
+    n += free;
+    b += c.bytes;
+  }
+  return plan;
 }
 
 function sizeOf(path: string): number {

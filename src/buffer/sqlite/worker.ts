@@ -1,6 +1,5 @@
 // The buffer's worker thread: owns the SQLite connection and runs every statement, in request order.
 import { parentPort, workerData } from 'node:worker_threads';
-import { packRows, unpackAppends } from './codec.js';
 import { SqliteEngine } from './engine.js';
 import type { Reply, Request, WorkerData } from './protocol.js';
 
@@ -12,22 +11,14 @@ const engine = new SqliteEngine(workerData as WorkerData, (maintenance) =>
 port.on('message', (req: Request) => {
   try {
     switch (req.op) {
-      case 'commit': {
-        const result = engine.commit(unpackAppends(req.appends), req.deletes, req.retries, req.ranges);
-        port.postMessage({ id: req.id, ok: true, result } satisfies Reply);
+      case 'commit':
+        port.postMessage({ id: req.id, ok: true, result: engine.commit(req.ops) } satisfies Reply);
+        break;
+      case 'load': {
+        const packed = engine.load(req.ids);
+        port.postMessage({ id: req.id, ok: true, result: packed } satisfies Reply, [packed.data]);
         break;
       }
-      case 'read': {
-        const rows = packRows(engine.read(req.tenant, req.afterSeq, req.limit, req.maxBytes));
-        port.postMessage({ id: req.id, ok: true, result: rows } satisfies Reply, [rows]);
-        break;
-      }
-      case 'deadLetter':
-        port.postMessage({ id: req.id, ok: true, result: engine.deadLetter(req.letters) } satisfies Reply);
-        break;
-      case 'backlog':
-        port.postMessage({ id: req.id, ok: true, result: engine.backlog() } satisfies Reply);
-        break;
       case 'vacuum':
         port.postMessage({ id: req.id, ok: true, result: engine.vacuumStep() } satisfies Reply);
         break;

@@ -22,8 +22,11 @@ export interface HttpResponseInfo {
 }
 
 export interface ClassifyOptions {
-  /** Ids of the batch that was sent, to check a 207 body against. */
-  readonly batchIds: readonly string[];
+  /**
+   * Ids of the batch that was sent, to check a 207 body against. Called only for a 207 (at most once):
+   * getting ids may mean decoding the batch, which no other answer needs.
+   */
+  readonly batchIds: () => readonly string[];
   /** Current time for HTTP-date Retry-After values. */
   readonly now?: number;
   /** Secret values (auth header values) to scrub from anything a server sent back. */
@@ -165,7 +168,7 @@ export function classifyResponse(res: HttpResponseInfo, opts: ClassifyOptions): 
 
   if (status === 207) {
     if (res.bodyTruncated) return { kind: 'retry', status, reason: 'HTTP 207 with a body too large to read' };
-    const parsed = parseMultiStatus(res.body, opts.batchIds, secrets);
+    const parsed = parseMultiStatus(res.body, opts.batchIds(), secrets);
     if (typeof parsed === 'string')
       return { kind: 'retry', status, reason: `HTTP 207 not understood: ${parsed}` };
     if (parsed.retry.length === 0 && parsed.rejected.length === 0) return { kind: 'delivered' };

@@ -15,8 +15,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sinkSchema, type HttpSinkConfig } from '../../../src/config/schema.js';
+import { decodeLines } from '../../../src/buffer/lines.js';
+import { batchOf, encodeJsonArray } from '../../../src/sinks/envelope.js';
 import { HttpSink } from '../../../src/sinks/http/sink.js';
-import type { SinkEvent, SinkOutcome } from '../../../src/sinks/types.js';
+import type { SinkBatch, SinkEvent, SinkOutcome } from '../../../src/sinks/types.js';
 
 interface Received {
   method: string;
@@ -87,7 +89,7 @@ function sinkFor(url: string, extra: Record<string, unknown> = {}): HttpSink {
   return sink;
 }
 
-function batch(n: number, tenant = 'acme'): SinkEvent[] {
+function events(n: number, tenant = 'acme'): SinkEvent[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `evt-${i}`,
     tenant,
@@ -100,8 +102,34 @@ function batch(n: number, tenant = 'acme'): SinkEvent[] {
   }));
 }
 
-function expectedEnvelopes(events: SinkEvent[]): unknown[] {
-  return events.map((e) => ({
+function batch(n: number, tenant = 'acme'): SinkBatch {
+  return batchOf(events(n, tenant));
+}
+
+/**
+ * A batch shaped like a buffer lease: the lines are given, events are decoded from them on first use, and
+ * `decoded` counts how often that happened (an NDJSON body must never need it).
+ */
+function leaseLike(n: number): SinkBatch & { decoded: number } {
+  const lines = batch(n).ndjson();
+  let decoded: SinkEvent[] | undefined;
+  return {
+    tenant: 'acme',
+    count: n,
+    decoded: 0,
+    ndjson: () => lines,
+    events() {
+      if (!decoded) {
+        this.decoded++;
+        decoded = decodeLines(lines);
+      }
+      return decoded;
+    },
+  };
+}
+
+function expectedEnvelopes(b: SinkBatch): unknown[] {
+  return b.events().map((e) => ({
     id: e.id,
     tenantId: e.tenant,
     receivedAt: e.receivedAt,
@@ -133,37 +161,41 @@ afterEach(async () => {
 describe('HttpSink conformance: success and wire format', () => {
   it('200 => delivered; the server received exactly the envelopes as NDJSON', async () => {
     const server = await fakeServer(reply(200, 'ok'));
-    const events = batch(5);
-    await expect(sinkFor(server.url).send(events, noAbort())).resolves.toEqual({ kind: 'delivered' });
+    const sent = batch(5);
+    await expect(sinkFor(server.url).send(sent, noAbort())).resolves.toEqual({ kind: 'delivered' });
     expect(server.received).toHaveLength(1);
     const req = server.received[0] as Received;
     expect(req.method).toBe('POST');
     expect(req.url).toBe('/ingest?src=test');
     expect(req.headers['content-type']).toBe('application/x-ndjson');
     expect(req.headers['content-encoding']).toBeUndefined();
-    expect(parseNdjson(req.body)).toEqual(expectedEnvelopes(events));
+    expect(parseNdjson(req.body)).toEqual(expectedEnvelopes(sent));
+    // The body is the batch's lines, byte for byte.
+    expect(req.body.equals(sent.ndjson())).toBe(true);
   });
 
   it('json_array format => one JSON array of envelopes', async () => {
     const server = await fakeServer(reply(204));
-    const events = batch(4);
-    await expect(sinkFor(server.url, { format: 'json_array' }).send(events, noAbort())).resolves.toEqual({
+    const sent = batch(4);
+    await expect(sinkFor(server.url, { format: 'json_array' }).send(sent, noAbort())).resolves.toEqual({
       kind: 'delivered',
     });
     const req = server.received[0] as Received;
     expect(req.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(req.body.toString())).toEqual(expectedEnvelopes(events));
+    expect(JSON.parse(req.body.toString())).toEqual(expectedEnvelopes(sent));
+    expect(req.body.equals(encodeJsonArray(sent.events()))).toBe(true);
   });
 
   it('gzip => Content-Encoding: gzip and the server gunzips the same envelopes', async () => {
     const server = await fakeServer(reply(200));
-    const events = batch(50);
-    await expect(sinkFor(server.url, { gzip: true }).send(events, noAbort())).resolves.toEqual({
+    const sent = batch(50);
+    await expect(sinkFor(server.url, { gzip: true }).send(sent, noAbort())).resolves.toEqual({
       kind: 'delivered',
     });
     const req = server.received[0] as Received;
     expect(req.headers['content-encoding']).toBe('gzip');
-    expect(parseNdjson(req.body)).toEqual(expectedEnvelopes(events));
+    expect(parseNdjson(req.body)).toEqual(expectedEnvelopes(sent));
+    expect(req.body.equals(sent.ndjson())).toBe(true);
   });
 
   it('bearer and basic credentials and custom headers arrive', async () => {
@@ -195,6 +227,41 @@ describe('HttpSink conformance: success and wire format', () => {
     expect(outcomes.every((o) => o.kind === 'rejected')).toBe(true);
     expect(server.received).toHaveLength(8);
     expect(server.connections()).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('HttpSink conformance: batches from stored lines', () => {
+  it('sends the lines of a lease-like batch in either format without decoding its events', async () => {
+    const server = await fakeServer(reply(200));
+    const nd = leaseLike(6);
+    const arr = leaseLike(6);
+    await expect(sinkFor(server.url).send(nd, noAbort())).resolves.toEqual({ kind: 'delivered' });
+    await expect(sinkFor(server.url, { format: 'json_array' }).send(arr, noAbort())).resolves.toEqual({
+      kind: 'delivered',
+    });
+    expect(server.received[0]?.body.equals(nd.ndjson())).toBe(true);
+    expect(JSON.parse(server.received[1]?.body.toString() ?? '')).toEqual(parseNdjson(arr.ndjson()));
+    expect([nd.decoded, arr.decoded]).toEqual([0, 0]);
+  });
+
+  it.each([400, 429, 500])('a %i answer does not decode the batch either', async (status) => {
+    const server = await fakeServer(reply(status, 'no'));
+    const b = leaseLike(3);
+    expect((await sinkFor(server.url).send(b, noAbort())).kind).not.toBe('delivered');
+    expect(b.decoded).toBe(0);
+  });
+
+  it('a 207 decodes the batch once, to check the ids it names', async () => {
+    const server = await fakeServer(
+      reply(207, JSON.stringify({ errors: [{ id: 'evt-2', status: 400, reason: 'bad' }] })),
+    );
+    const b = leaseLike(4);
+    await expect(sinkFor(server.url).send(b, noAbort())).resolves.toEqual({
+      kind: 'partial',
+      retry: [],
+      rejected: [{ id: 'evt-2', status: 400, reason: 'bad' }],
+    });
+    expect(b.decoded).toBe(1);
   });
 });
 
@@ -367,10 +434,10 @@ describe('HttpSink conformance: TLS', () => {
 
   it('the same server is accepted with tls.caFile, and the envelopes arrive', async () => {
     const server = await listen(createHttpsServer({ key, cert }), reply(200), 'https');
-    const events = batch(3);
-    await expect(sinkFor(server.url, { tls: { caFile } }).send(events, noAbort())).resolves.toEqual({
+    const sent = batch(3);
+    await expect(sinkFor(server.url, { tls: { caFile } }).send(sent, noAbort())).resolves.toEqual({
       kind: 'delivered',
     });
-    expect(parseNdjson((server.received[0] as Received).body)).toEqual(expectedEnvelopes(events));
+    expect(parseNdjson((server.received[0] as Received).body)).toEqual(expectedEnvelopes(sent));
   });
 });

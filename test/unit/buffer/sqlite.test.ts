@@ -5,9 +5,11 @@ import { bufferConformance } from './conformance.js';
 // synchronous=normal keeps the run fast; in-process reopen sees the same data at any synchronous level.
 bufferConformance('sqlite', (dir, { maxBytes }) => openSqlite(dir, { maxBytes }), { reopen: true });
 
-// commitWaitMs > 0 takes the timer path of group commit; a tiny commitMaxEvents splits appends over commits.
+// A commit window takes the timer path of group commit; tiny chunks make leases split chunks and partial
+// outcomes rewrite them; a tiny cache makes claims read chunks back from SQLite.
 bufferConformance(
-  'sqlite (commitWaitMs=2, commitMaxEvents=3)',
-  (dir, { maxBytes }) => openSqlite(dir, { maxBytes, commitWaitMs: 2, commitMaxEvents: 3 }),
+  'sqlite (commitWindowMs=2, chunkMaxEvents=3, cacheMaxBytes=600)',
+  (dir, { maxBytes }) =>
+    openSqlite(dir, { maxBytes, commitWindowMs: 2, chunkMaxEvents: 3, cacheMaxBytes: 600 }),
   { reopen: true, numRuns: 25 },
 );

@@ -66,7 +66,8 @@ describe('Dispatcher lifecycle', () => {
     const before = openSqlite(dir);
     await before.append([...eventsFor('acme', 4), ...eventsFor('globex', 2)]);
     const notBefore = Date.now() + 300;
-    await before.retryLater(await before.read('globex', 0, ALL, ALL), notBefore);
+    const globexLease = (await before.claim('globex', ALL, ALL))!;
+    await before.retry(globexLease, notBefore);
     await before.close();
 
     const buffer = openSqlite(dir);
@@ -107,7 +108,8 @@ describe('Dispatcher lifecycle', () => {
     expect(sink.calls.map((c) => c.result)).toEqual(['threw']);
     expect(h.buffer.stats()).toMatchObject({ events: 3, deadLetters: 0 });
     // Being cut off by shutdown is not a failed attempt.
-    expect((await h.buffer.read('acme', 0, ALL, ALL)).map((e) => e.attempts)).toEqual([0, 0, 0]);
+    const left = (await h.buffer.claim('acme', ALL, ALL))!;
+    expect([left.count, left.attempts]).toEqual([3, 0]);
   });
 
   it('starts no new batch after close', async () => {

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { sinkSchema, type SinkConfig } from '../../../src/config/schema.js';
 import { ErrorCodes, isLogdriverError } from '../../../src/errors.js';
-import { HttpSink, StdoutSink, createSink } from '../../../src/sinks/index.js';
+import { HttpSink, StdoutSink, batchOf, createSink } from '../../../src/sinks/index.js';
 
 describe('createSink', () => {
   it('builds a stdout sink writing to the injected stream', async () => {
@@ -12,7 +12,7 @@ describe('createSink', () => {
     expect(sink).toBeInstanceOf(StdoutSink);
     const payload = Buffer.from('{"tenantId":"t"}');
     await expect(
-      sink.send([{ id: '1', tenant: 't', receivedAt: 5, payload }], new AbortController().signal),
+      sink.send(batchOf([{ id: '1', tenant: 't', receivedAt: 5, payload }]), new AbortController().signal),
     ).resolves.toEqual({ kind: 'delivered' });
     expect(JSON.parse(String(out.read()))).toEqual({
       id: '1',

@@ -16,8 +16,12 @@ function res(status: number, body = '', headers: HttpResponseInfo['headers'] = {
   return { status, headers, body: Buffer.from(body) };
 }
 function classify(r: HttpResponseInfo, secrets: string[] = []) {
-  return classifyResponse(r, { batchIds: ids, now: NOW, secrets });
+  return classifyResponse(r, { batchIds: () => ids, now: NOW, secrets });
 }
+/** batchIds for answers that must not need the ids (getting them may mean decoding the batch). */
+const noIds = (): never => {
+  throw new Error('ids asked for an answer other than 207');
+};
 
 describe('classifyResponse: status table', () => {
   it.each([200, 201, 202, 204, 299])('%i => delivered', (status) => {
@@ -38,6 +42,30 @@ describe('classifyResponse: status table', () => {
       expect(classify(res(status))).toMatchObject({ kind: 'retry', reason: `unexpected HTTP ${status}` });
     },
   );
+});
+
+describe('classifyResponse: batch ids', () => {
+  it.each([200, 204, 301, 400, 413, 429, 500, 503])('%i never asks for the batch ids', (status) => {
+    expect(() => classifyResponse(res(status, 'x'), { batchIds: noIds, now: NOW })).not.toThrow();
+  });
+
+  it('a 207 asks for them once', () => {
+    let asked = 0;
+    const body = JSON.stringify({
+      errors: [
+        { id: 'a', status: 400 },
+        { id: 'b', status: 500 },
+      ],
+    });
+    const o = classifyResponse(res(207, body), {
+      batchIds: () => {
+        asked++;
+        return ids;
+      },
+    });
+    expect(o.kind).toBe('partial');
+    expect(asked).toBe(1);
+  });
 });
 
 describe('classifyResponse: Retry-After', () => {
@@ -98,7 +126,7 @@ describe('parseRetryAfter', () => {
 describe('classifyResponse: reasons from error bodies', () => {
   it('400 with a garbage body => rejected with a short, printable reason', () => {
     const garbage = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x1b]), Buffer.from('x'.repeat(5000))]);
-    const o = classifyResponse({ status: 400, headers: {}, body: garbage }, { batchIds: ids });
+    const o = classifyResponse({ status: 400, headers: {}, body: garbage }, { batchIds: noIds });
     expect(o.kind).toBe('rejected');
     if (o.kind !== 'rejected') return;
     expect(o.status).toBe(400);
@@ -201,7 +229,7 @@ describe('classifyResponse: 207 partial failures', () => {
   it('a 207 body cut off at the read limit => retry the whole batch', () => {
     const o = classifyResponse(
       { status: 207, headers: {}, body: Buffer.from('{"errors":[]}'), bodyTruncated: true },
-      { batchIds: ids },
+      { batchIds: noIds },
     );
     expect(o).toMatchObject({ kind: 'retry', status: 207 });
   });
