@@ -1,16 +1,14 @@
 // Parses an HTTP request body (one JSON object, a JSON array of objects, or NDJSON) into validated events.
 import { isUtf8 } from 'node:buffer';
-import {
-  jsonErrorDetail,
-  validateEvent,
-  validateValue,
-  type RejectReason,
-  type Validation,
-} from './validate.js';
+import { scanValue, skipWhitespace } from './scan.js';
+import { jsonErrorDetail, validateEvent, type RejectReason, type Validation } from './validate.js';
 
 export interface ParsedEvent {
   readonly tenant: string;
-  /** One event's JSON; never contains a line feed, so line-oriented sinks can write it as one line. */
+  /**
+   * One event's original bytes, a view into the body (surrounding whitespace trimmed). A pretty-printed
+   * event keeps its line breaks: the buffer stores every payload on one line (lines.ts, singleLinePayload).
+   */
   readonly payload: Buffer;
 }
 
@@ -30,11 +28,8 @@ export type ParseResult =
 
 const LF = 0x0a;
 const CR = 0x0d;
-
-/** JSON's insignificant whitespace: space, tab, LF, CR. */
-function isWs(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === LF || b === CR;
-}
+const COMMA = 0x2c;
+const RBRACKET = 0x5d;
 
 function fail(reason: BodyRejectReason, line: number, where: string, detail: string): ParseResult {
   return {
@@ -69,8 +64,7 @@ function firstNonUtf8Line(body: Buffer): number {
  * `maxEventBytes` answers 413, any other problem 400. Never throws, whatever the bytes.
  */
 export function parseBody(body: Buffer, maxEventBytes: number): ParseResult {
-  let first = 0;
-  while (first < body.length && isWs(body[first]!)) first++;
+  const first = skipWhitespace(body, 0, body.length);
   if (first === body.length) return fail('empty', 0, '', 'request body is empty');
   // One native pass up front: a JSON.parse of undecodable bytes would silently turn them into U+FFFD.
   if (!isUtf8(body)) {
@@ -78,7 +72,7 @@ export function parseBody(body: Buffer, maxEventBytes: number): ParseResult {
     return fail('invalid_utf8', line, `line ${line}`, 'not valid UTF-8');
   }
   const lead = body[first];
-  if (lead === 0x5b /* [ */) return parseArray(body, maxEventBytes);
+  if (lead === 0x5b /* [ */) return parseArray(body, first, maxEventBytes);
   if (lead === 0x7b /* { */) {
     const single = parseSingle(body, first, maxEventBytes);
     if (single) return single;
@@ -89,68 +83,76 @@ export function parseBody(body: Buffer, maxEventBytes: number): ParseResult {
 /**
  * The whole body as one object (it may be pretty-printed over many lines). Returns undefined when the
  * body is not one JSON value, so the caller falls back to NDJSON. For NDJSON this costs little: the
- * parse stops at the start of line 2 ("non-whitespace after JSON").
+ * scan stops at the start of line 2 (something follows the value).
  */
 function parseSingle(body: Buffer, first: number, maxEventBytes: number): ParseResult | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  let last = body.length;
-  while (last > first && isWs(body[last - 1]!)) last--;
-  const raw = body.subarray(first, last);
-  if (raw.length > maxEventBytes) {
-    return fail(
-      'too_large',
-      1,
-      'line 1',
-      `event of ${raw.length} bytes exceeds the limit of ${maxEventBytes}`,
-    );
-  }
-  const v = validateValue(value);
+  const end = scanValue(body, first, body.length);
+  if (end < 0 || skipWhitespace(body, end, body.length) !== body.length) return undefined;
+  // The original bytes, even when they span lines: never re-serialised (that would round numbers).
+  const payload = body.subarray(first, end);
+  const v = validateEvent(payload, maxEventBytes);
   if (!v.ok) return failWith(v, 1, 'line 1');
-  // A multi-line object is re-serialised compactly so every stored payload is one line; a one-line
-  // object keeps its original bytes (a view into the body, no copy).
-  const multiLine = raw.includes(LF) || raw.includes(CR);
-  const payload = multiLine ? compact(value) : raw;
-  if (payload === undefined) return fail('malformed_json', 1, 'line 1', 'event cannot be re-serialised');
   return { ok: true, events: [{ tenant: v.tenant, payload }] };
 }
 
 /**
- * A JSON array: each element becomes one event. Its payload is re-serialised with JSON.stringify, because
- * JSON.parse keeps no offsets, so the element's original bytes cannot be sliced out cheaply. Values are
- * preserved; whitespace and number spelling (1.0 -> 1) may change. An empty array is zero events.
+ * A JSON array: each element becomes one event whose payload is the element's own bytes, a view into the
+ * body, exactly as sent (numbers beyond 2^53, spellings such as 1.0 and whitespace inside are kept). The
+ * whole array is checked for syntax first, so a broken array is refused as such before any element is
+ * judged. An empty array is zero events.
  */
-function parseArray(body: Buffer, maxEventBytes: number): ParseResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    // Either a broken array, or NDJSON whose first line is an array: when that line is valid JSON on its
-    // own, the NDJSON reading names it; otherwise say where the parser stopped.
-    const ndjson = parseNdjson(body, maxEventBytes);
-    if (!ndjson.ok && ndjson.reason !== 'malformed_json') return ndjson;
-    return fail('malformed_json', 0, 'array', jsonErrorDetail(err));
-  }
-  if (!Array.isArray(value)) return fail('malformed_json', 0, 'array', 'not a JSON array');
-  const events: ParsedEvent[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const n = i + 1;
-    const element: unknown = value[i];
-    const v = validateValue(element);
-    if (!v.ok) return failWith(v, n, `element ${n}`);
-    const payload = compact(element);
-    if (payload === undefined) return fail('malformed_json', n, `element ${n}`, 'cannot be re-serialised');
-    if (payload.length > maxEventBytes) {
-      const msg = `event of ${payload.length} bytes exceeds the limit of ${maxEventBytes}`;
-      return fail('too_large', n, `element ${n}`, msg);
+function parseArray(body: Buffer, first: number, maxEventBytes: number): ParseResult {
+  const n = body.length;
+  const bounds: number[] = []; // start, end of each element
+  let i = skipWhitespace(body, first + 1, n);
+  let ok = true;
+  if (i < n && body[i] === RBRACKET) i++;
+  else {
+    for (;;) {
+      const start = skipWhitespace(body, i, n);
+      const end = scanValue(body, start, n);
+      if (end < 0) {
+        ok = false;
+        break;
+      }
+      bounds.push(start, end);
+      i = skipWhitespace(body, end, n);
+      if (i < n && body[i] === COMMA) {
+        i++;
+        continue;
+      }
+      if (i < n && body[i] === RBRACKET) i++;
+      else ok = false;
+      break;
     }
+  }
+  if (!ok || skipWhitespace(body, i, n) !== n) return brokenArray(body, maxEventBytes);
+  const events: ParsedEvent[] = [];
+  for (let k = 0; k < bounds.length; k += 2) {
+    const element = k / 2 + 1;
+    const payload = body.subarray(bounds[k], bounds[k + 1]);
+    const v = validateEvent(payload, maxEventBytes);
+    if (!v.ok) return failWith(v, element, `element ${element}`);
     events.push({ tenant: v.tenant, payload });
   }
   return { ok: true, events };
+}
+
+/**
+ * A body starting with '[' that is not one JSON array: either a broken array, or NDJSON whose first line
+ * is an array. When the NDJSON reading names a line for another reason than its syntax, say that;
+ * otherwise say where JSON.parse stops in the array (JSON.parse only words the refusal).
+ */
+function brokenArray(body: Buffer, maxEventBytes: number): ParseResult {
+  const ndjson = parseNdjson(body, maxEventBytes);
+  if (!ndjson.ok && ndjson.reason !== 'malformed_json') return ndjson;
+  let detail = 'not valid JSON';
+  try {
+    JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    detail = jsonErrorDetail(err);
+  }
+  return fail('malformed_json', 0, 'array', detail);
 }
 
 /**
@@ -168,9 +170,7 @@ function parseNdjson(body: Buffer, maxEventBytes: number): ParseResult {
     let end = nl === -1 ? body.length : nl;
     const next = nl === -1 ? body.length : nl + 1;
     if (end > start && body[end - 1] === CR) end--;
-    let i = start;
-    while (i < end && isWs(body[i]!)) i++;
-    if (i < end) {
+    if (skipWhitespace(body, start, end) < end) {
       const bytes = body.subarray(start, end);
       const v = validateEvent(bytes, maxEventBytes);
       if (!v.ok) return failWith(v, line, `line ${line}`);
@@ -179,13 +179,4 @@ function parseNdjson(body: Buffer, maxEventBytes: number): ParseResult {
     start = next;
   }
   return { ok: true, events };
-}
-
-/** JSON.stringify as bytes; undefined if it throws (nesting too deep for the recursive serialiser). */
-function compact(value: unknown): Buffer | undefined {
-  try {
-    return Buffer.from(JSON.stringify(value), 'utf8');
-  } catch {
-    return undefined;
-  }
 }

@@ -20,7 +20,11 @@ export interface HttpIngestOptions {
   /** Cap on the request body as received and, for gzip, after decompression. */
   readonly maxBodyBytes: number;
   readonly maxEventBytes: number;
-  readonly buffer: Pick<EventBuffer, 'append' | 'isFull'>;
+  /**
+   * Requests get 503 + Retry-After while admission() is not `open`: HTTP can push back, so it never drops
+   * (whenFull: drop_newest applies to ZeroMQ only).
+   */
+  readonly buffer: Pick<EventBuffer, 'append' | 'admission'>;
   readonly telemetry: Telemetry;
   readonly log?: Logger;
   /** A request (headers and body) must arrive within this time; guards against slow clients. */
@@ -95,12 +99,22 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
     telemetry.ingestBlocked('http', now);
   }
 
-  /** Why new events cannot be taken right now, if they cannot. */
+  /**
+   * Why new events cannot be taken right now, if they cannot. Only `full` counts as blocked: `busy` (too
+   * many events waiting for a commit) is brief and normal under load.
+   */
   function unavailable(): { reason: string; message: string } | undefined {
     if (paused) return { reason: 'shutting_down', message: 'the service is shutting down; retry later' };
-    if (buffer.isFull()) {
+    const admission = buffer.admission();
+    if (admission === 'full') {
       setBlocked(true);
       return { reason: 'buffer_full', message: 'the buffer is full; retry later' };
+    }
+    if (admission === 'busy') {
+      return {
+        reason: 'buffer_busy',
+        message: 'the buffer is busy committing earlier events; retry shortly',
+      };
     }
     return undefined;
   }

@@ -50,7 +50,8 @@ describe('bad input', () => {
     const { sink, service } = await setup();
     const push = new Push();
     push.connect(service.endpoints.zmq!);
-    cleanups.push(() => push.close());
+    // Closed last, after the service: a peer closing while the service unbinds can abort libzmq 4.3.5.
+    cleanups.unshift(() => push.close());
     let n = 0;
     for (const [, frame] of badFrames) {
       await push.send(event('acme', n++));
@@ -69,6 +70,28 @@ describe('bad input', () => {
     for (const [reason, count] of expected)
       expect(await rejected(service, 'zmq', reason), reason).toBe(count);
     expect(service.telemetry.totals.rejected).toBe(badFrames.length + 1);
+  });
+
+  it('reads an NDJSON ZeroMQ frame line by line: a bad line is refused alone, the others are delivered', async () => {
+    const { sink, service } = await setup();
+    const push = new Push();
+    push.connect(service.endpoints.zmq!);
+    // Closed last, after the service: a peer closing while the service unbinds can abort libzmq 4.3.5.
+    cleanups.unshift(() => push.close());
+    const lines = [
+      event('acme', 0),
+      '',
+      event('acme', 1),
+      '{"tenantId":',
+      `${event('acme', 2)}\r`,
+      '{"x":1}',
+    ];
+    await push.send(`${lines.join('\n')}\n`);
+    await push.send(`${event('acme', 3)}\n`); // one event with a trailing newline
+    await sink.waitFor((r) => r.unique === 4, 20_000);
+    expect(sink.received('acme').map((r) => (r.event as { n: number }).n)).toEqual([0, 1, 2, 3]);
+    expect(await rejected(service, 'zmq', 'malformed_json')).toBe(1);
+    expect(await rejected(service, 'zmq', 'missing_tenant')).toBe(1);
   });
 
   it('refuses bad HTTP requests whole, naming the first bad line, while valid requests succeed', async () => {

@@ -3,18 +3,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { setImmediate as tick } from 'node:timers/promises';
 import { request } from 'undici';
-import type { IncomingEvent } from '../../../src/buffer/types.js';
+import type { Admission, IncomingEvent } from '../../../src/buffer/types.js';
 import { Secret } from '../../../src/config/secret.js';
 import { ErrorCodes, LogdriverError } from '../../../src/errors.js';
 import { createHttpIngest, type HttpIngest } from '../../../src/ingest/http.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 
-/** Records appended events; can refuse, report full, or hold the append until the test releases it. */
+/** Records appended events; can refuse, report full or busy, or hold the append until the test releases it. */
 class FakeBuffer {
   readonly calls: IncomingEvent[][] = [];
   readonly committed: IncomingEvent[] = [];
-  full = false;
+  state: Admission = 'open';
   failWith: Error | undefined = undefined;
   #held: Promise<void> | undefined;
   #release: (() => void) | undefined;
@@ -29,8 +29,8 @@ class FakeBuffer {
     if (this.failWith !== undefined) throw this.failWith;
     this.committed.push(...events);
   }
-  isFull(): boolean {
-    return this.full;
+  admission(): Admission {
+    return this.state;
   }
 }
 
@@ -121,7 +121,18 @@ describe('HTTP ingest: accepted shapes', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ accepted: 2 });
     expect(fake.committed.map((e) => e.tenant)).toEqual(['a', 'b']);
-    expect(JSON.parse(fake.committed[0]!.payload.toString())).toEqual({ tenantId: 'a', x: 1 });
+    expect(fake.committed.map((e) => e.payload.toString())).toEqual([ev('a', { x: 1 }), ev('b')]);
+  });
+
+  it('stores each array element with its bytes untouched (integers beyond 2^53, spelling, pretty-printing)', async () => {
+    const { fake, post } = setup();
+    const big = '{"tenantId":"a","big":12345678901234567890123}';
+    const pretty = '{\n    "tenantId": "b",\n    "n": 1.0,\n    "id": 9007199254740993\n  }';
+    const res = await post(`[\n  ${big},\n  ${pretty}\n]\n`, { 'content-type': 'application/json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ accepted: 2 });
+    expect(fake.committed.map((e) => e.payload.toString())).toEqual([big, pretty]);
+    expect(fake.committed.map((e) => e.tenant)).toEqual(['a', 'b']);
   });
 
   it('accepts NDJSON (even labelled application/json) and keeps each line byte for byte', async () => {
@@ -222,7 +233,7 @@ describe('HTTP ingest: refusals', () => {
 describe('HTTP ingest: back-pressure and durability', () => {
   it('answers 503 with Retry-After while the buffer is full, then accepts again', async () => {
     const { fake, telemetry, post } = setup();
-    fake.full = true;
+    fake.state = 'full';
     const res = await post(ev('a'));
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
@@ -230,9 +241,41 @@ describe('HTTP ingest: back-pressure and durability', () => {
     expect(fake.calls).toHaveLength(0);
     expect(await rejected(telemetry, 'buffer_full')).toBe(1);
     expect(await metric(telemetry, 'logdriver_ingest_blocked', { source: 'http' })).toBe(1);
-    fake.full = false;
+    fake.state = 'open';
     expect((await post(ev('a'))).statusCode).toBe(200);
     expect(await metric(telemetry, 'logdriver_ingest_blocked', { source: 'http' })).toBe(0);
+  });
+
+  it('answers 503 buffer_busy with Retry-After while too much waits for a commit, without reporting blocked', async () => {
+    const { fake, telemetry, post } = setup();
+    fake.state = 'busy';
+    const res = await post(`${ev('a')}\n${ev('b')}`);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toMatchObject({ error: 'buffer_busy' });
+    expect(fake.calls).toHaveLength(0);
+    expect(await rejected(telemetry, 'buffer_busy')).toBe(1);
+    expect(await metric(telemetry, 'logdriver_ingest_blocked', { source: 'http' })).toBe(0);
+    fake.state = 'open';
+    expect((await post(ev('a'))).statusCode).toBe(200);
+  });
+
+  it('checks admission again after reading the body', async () => {
+    const { fake, telemetry, ingest } = setup();
+    // The gate runs before the body is read; the buffer fills while it arrives.
+    ingest.app.addHook('preHandler', (_req, _reply, done) => {
+      fake.state = 'full';
+      done();
+    });
+    const res = await ingest.app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      payload: `${ev('a')}\n${ev('b')}`,
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: 'buffer_full' });
+    expect(fake.calls).toHaveLength(0);
+    expect(await rejected(telemetry, 'buffer_full')).toBe(2);
   });
 
   it('answers 503 with Retry-After when append rejects, counting every event of the request', async () => {
@@ -309,7 +352,7 @@ describe('HTTP ingest: bearer token', () => {
 
   it('checks the token before the buffer state', async () => {
     const { fake, telemetry, post } = setup({ token: 't' });
-    fake.full = true;
+    fake.state = 'full';
     expect((await post(ev('a'))).statusCode).toBe(401);
     expect(await rejected(telemetry, 'buffer_full')).toBe(0);
   });

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { parseBody, type ParseResult } from '../../../src/ingest/body.js';
+import { validateEventByParse } from '../../../src/ingest/validate.js';
 
 const BIG = 1 << 30;
 type Ok = Extract<ParseResult, { ok: true }>;
@@ -35,16 +36,39 @@ describe('parseBody: accepted shapes', () => {
     expect(r.events[0]!.payload.toString()).toBe('{"tenantId":"acme","n":1.50}');
   });
 
-  it('takes a pretty-printed object and stores it on one line', () => {
-    const r = ok(parse('{\n  "tenantId": "acme",\n  "a": [1, 2]\n}\n'));
+  it('takes a pretty-printed object and keeps its bytes (the buffer stores it on one line)', () => {
+    const text = '{\n  "tenantId": "acme",\n  "a": [1, 2.0, 12345678901234567890123]\n}';
+    const r = ok(parse(`\n ${text}\n`));
     expect(r.events).toHaveLength(1);
-    expect(r.events[0]!.payload.toString()).toBe('{"tenantId":"acme","a":[1,2]}');
+    expect(r.events[0]!.payload.toString()).toBe(text);
   });
 
   it('takes an array, one event per element, in order', () => {
     const r = ok(parse('[{"tenantId":"a","x":1},\n {"tenantId":"b"}]'));
     expect(r.events.map((e) => e.tenant)).toEqual(['a', 'b']);
-    expect(JSON.parse(r.events[0]!.payload.toString())).toEqual({ tenantId: 'a', x: 1 });
+    expect(r.events.map((e) => e.payload.toString())).toEqual(['{"tenantId":"a","x":1}', '{"tenantId":"b"}']);
+  });
+
+  it("keeps each array element's original bytes: integers beyond 2^53 and number spellings survive", () => {
+    const elements = [
+      '{"tenantId":"a","big":12345678901234567890123}',
+      '{"tenantId":"b","n":1.0,"e":1E+2,"z":-0,"s":"\\u00e9\\/"}',
+      '{ "tenantId" : "c" ,\t"x" : [ 1 , 2 ] }',
+    ];
+    const body = Buffer.from(`[${elements.join(',')}]`);
+    const r = ok(parseBody(body, BIG));
+    expect(r.events.map((e) => e.payload.toString())).toEqual(elements);
+    expect(r.events.map((e) => e.tenant)).toEqual(['a', 'b', 'c']);
+    // Views into the body, not copies.
+    expect(r.events[0]!.payload.buffer).toBe(body.buffer);
+  });
+
+  it('takes a pretty-printed array: whitespace around elements trimmed, inside kept', () => {
+    const a = '{\n    "tenantId": "a",\n    "big": 9007199254740993\n  }';
+    const b = '{"tenantId":"b"}';
+    const r = ok(parse(`\r\n [\n  ${a} ,\n\n\t${b}\r\n]\n\n`));
+    expect(r.events.map((e) => e.payload.toString())).toEqual([a, b]);
+    expect(ok(parse(' [ ] ')).events).toEqual([]);
   });
 
   it('takes an empty array as zero events', () => {
@@ -143,9 +167,28 @@ describe('parseBody: refusals', () => {
     expect(ok(parse(small, small.length)).events).toHaveLength(1);
   });
 
-  it('does not throw on nesting too deep to re-serialise', () => {
-    const deep = `[{"tenantId":"a","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}]`;
-    expect(err(parse(deep))).toMatchObject({ reason: 'malformed_json', line: 1, status: 400 });
+  it('takes deep nesting as JSON.parse does, keeping the bytes (nothing is re-serialised)', () => {
+    const element = `{"tenantId":"a","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    const r = ok(parse(`[${element}]`));
+    expect(r.events[0]!.payload.toString()).toBe(element);
+    expect(ok(parse(element)).events[0]!.payload.toString()).toBe(element);
+  });
+
+  it('refuses an array with trailing content or a missing bracket as a broken array', () => {
+    for (const body of [
+      '[{"tenantId":"a"}',
+      '[{"tenantId":"a"}] x',
+      '[{"tenantId":"a"},]',
+      '[{"tenantId":"a"} {"tenantId":"b"}]',
+    ]) {
+      expect(err(parse(body)), body).toMatchObject({ reason: 'malformed_json', line: 0, status: 400 });
+    }
+  });
+
+  it('judges the syntax of the whole array before any element', () => {
+    expect(err(parse('[{"x":1},{"tenantId":'))).toMatchObject({ reason: 'malformed_json', line: 0 });
+    expect(err(parse('[{"tenantId":"a"},{"x":1},7]'))).toMatchObject({ reason: 'missing_tenant', line: 2 });
+    expect(err(parse('[[{"tenantId":"a"}]]'))).toMatchObject({ reason: 'not_an_object', line: 1 });
   });
 });
 
@@ -167,25 +210,54 @@ describe('parseBody: properties', () => {
     );
   });
 
-  it('a JSON array (compact or pretty) round-trips tenants and values in order', () => {
+  it('a JSON array (compact or pretty) round-trips tenants, values and element bytes in order', () => {
     fc.assert(
       fc.property(fc.array(eventArb, { maxLength: 20 }), fc.boolean(), (evs, pretty) => {
         const r = ok(parse(pretty ? JSON.stringify(evs, null, 2) : JSON.stringify(evs)));
         expect(r.events.map((e) => e.tenant)).toEqual(evs.map((e) => e.tenantId));
         expect(r.events.map((e) => norm(JSON.parse(e.payload.toString('utf8'))))).toEqual(evs.map(norm));
+        if (!pretty)
+          expect(r.events.map((e) => e.payload.toString('utf8'))).toEqual(evs.map((e) => JSON.stringify(e)));
+        // Pretty: each element's text as JSON.stringify indents it one level deeper.
+        else
+          expect(r.events.map((e) => e.payload.toString('utf8'))).toEqual(
+            evs.map((e) => JSON.stringify(e, null, 2).replaceAll('\n', '\n  ')),
+          );
       }),
     );
   });
 
-  it('a pretty-printed single object round-trips as one single-line event', () => {
+  it('a pretty-printed single object keeps its exact bytes', () => {
     fc.assert(
       fc.property(eventArb, (ev) => {
-        const r = ok(parse(JSON.stringify(ev, null, 2)));
+        const text = JSON.stringify(ev, null, 2);
+        const r = ok(parse(`${text}\n`));
         expect(r.events).toHaveLength(1);
         expect(r.events[0]!.tenant).toBe(ev.tenantId);
-        expect(r.events[0]!.payload.includes(0x0a)).toBe(false);
-        expect(norm(JSON.parse(r.events[0]!.payload.toString('utf8')))).toBe(norm(ev));
+        expect(r.events[0]!.payload.toString('utf8')).toBe(text);
       }),
+    );
+  });
+
+  it('an array is judged element by element as JSON.parse would judge each one alone', () => {
+    const element = fc.oneof(
+      eventArb.map((e) => JSON.stringify(e)),
+      fc.json({ maxDepth: 2 }),
+      fc.constantFrom('{"tenantId":"a","n":123456789012345678901234567890}', '{"tenantId":""}', '{}', '[]'),
+    );
+    fc.assert(
+      fc.property(fc.array(element, { maxLength: 8 }), fc.constantFrom(',', ' ,\n  '), (elements, sep) => {
+        const r = parse(`[${elements.join(sep)}]`);
+        const verdicts = elements.map((e) => validateEventByParse(Buffer.from(e), BIG));
+        const bad = verdicts.findIndex((v) => !v.ok);
+        if (bad === -1) expect(ok(r).events.map((e) => e.payload.toString())).toEqual(elements);
+        else
+          expect(err(r)).toMatchObject({
+            line: bad + 1,
+            reason: (verdicts[bad] as { reason: string }).reason,
+          });
+      }),
+      { numRuns: 300 },
     );
   });
 
