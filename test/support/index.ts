@@ -4,6 +4,9 @@ export {
   MemoryStore,
   type MemoryBufferOptions,
   type MemoryDeadLetter,
+  type MemoryFault,
+  type MemoryOp,
+  type MemoryRow,
 } from './memory-buffer.js';
 export { ScriptedSink, hangUntilAborted, type SendCall, type SinkScript } from './fake-sink.js';
 export { TempDirs, eventsFor, numberOf, openSqlite, silentTelemetry } from './fixtures.js';

@@ -81,15 +81,24 @@ export class Commit {
         failedAt,
         status: r.status,
         reason: r.reason,
-        payload: e.payload,
+        // Its own copy: a view into the chunk would make the worker message clone the whole chunk.
+        payload: new Uint8Array(e.payload),
       });
     }
     return this.#settle(lease);
   }
 
   retry(lease: ChunkLease, notBefore: number): Promise<void> {
-    const attempts = lease.attempts + 1;
-    for (const p of lease.parts) this.#retries.set(p.chunk, { attempts, notBefore });
+    // Retry state is per chunk, and another lease may hold part of the same chunk: never lower what an earlier
+    // retry of either recorded.
+    for (const p of lease.parts) {
+      const c = p.chunk;
+      const prev = this.#retries.get(c);
+      this.#retries.set(c, {
+        attempts: Math.max(c.attempts, lease.attempts, prev?.attempts ?? 0) + (prev ? 0 : 1),
+        notBefore: Math.max(c.notBefore, notBefore, prev?.notBefore ?? 0),
+      });
+    }
     return this.#settle(lease);
   }
 

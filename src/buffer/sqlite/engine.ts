@@ -17,9 +17,9 @@ export interface EngineOptions {
   autoVacuum: 'incremental' | 'none';
 }
 
-/** Bytes of several chunks packed into one transferable buffer: chunk i is bytes [at[i], at[i] + len[i]). */
+/** Bytes of several chunks packed into one buffer: chunk i is bytes [at[i], at[i] + len[i]). */
 export interface Packed {
-  data: ArrayBuffer;
+  data: ArrayBuffer | SharedArrayBuffer;
   at: number[];
   len: number[];
 }
@@ -165,11 +165,14 @@ export class SqliteEngine {
   }
 }
 
-/** Packs buffers into one ArrayBuffer of its own (transferable: one copy, no per-chunk clone). */
-export function pack(parts: readonly Uint8Array[]): Packed {
+/**
+ * Packs buffers into one buffer: `into` when it is large enough (a SharedArrayBuffer the caller reuses), else
+ * a new ArrayBuffer of its own (transferable: one copy, no per-chunk clone).
+ */
+export function pack(parts: readonly Uint8Array[], into?: SharedArrayBuffer): Packed {
   let total = 0;
   for (const p of parts) total += p.byteLength;
-  const data = new ArrayBuffer(total);
+  const data = into && into.byteLength >= total ? into : new ArrayBuffer(total);
   const view = new Uint8Array(data);
   const at: number[] = [];
   const len: number[] = [];

@@ -85,6 +85,12 @@ export class SqliteBuffer implements EventBuffer {
   #immediate = false;
   #inFlight: Promise<void> | undefined;
   #openWaiters: (() => void)[] = [];
+  /**
+   * The bytes of the commit in flight, shared with the worker and reused by the next commit (one commit runs
+   * at a time). A fresh transferred buffer per commit would pile up in the worker until its next GC (V8 does
+   * not count transferred memory as heap pressure soon enough): measured as ~75 MiB of RSS at 10k ev/s.
+   */
+  #commitBytes = new SharedArrayBuffer(1024 * 1024);
   #closed = false;
   readonly #unlock: () => void;
 
@@ -239,7 +245,11 @@ export class SqliteBuffer implements EventBuffer {
     }));
     for (const i of inserts) i.row.bytes = i.lines.length;
     const settled = commit.build();
-    const lines: Packed = pack([...inserts.map((i) => i.lines), ...settled.rewrites.map((r) => r.lines)]);
+    const parts = [...inserts.map((i) => i.lines), ...settled.rewrites.map((r) => r.lines)];
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    if (size > this.#commitBytes.byteLength)
+      this.#commitBytes = new SharedArrayBuffer(Math.max(size, 2 * this.#commitBytes.byteLength));
+    const lines: Packed = pack(parts, this.#commitBytes);
     const events = inserts.reduce((n, i) => n + i.row.count, 0);
     const bytes = inserts.reduce((n, i) => n + i.row.bytes, 0);
     const ops = {
@@ -252,7 +262,7 @@ export class SqliteBuffer implements EventBuffer {
       nextSeq: inserts.length > 0 ? this.#nextSeq : undefined,
       nextChunkId: inserts.length > 0 ? this.#nextChunkId : undefined,
     };
-    this.#inFlight = this.#worker.call<number>({ op: 'commit', ops }, [lines.data]).then(
+    this.#inFlight = this.#worker.call<number>({ op: 'commit', ops }).then(
       (seconds) => {
         this.#pendingEvents -= events;
         this.#pendingBytes -= bytes;

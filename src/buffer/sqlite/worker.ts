@@ -16,7 +16,9 @@ port.on('message', (req: Request) => {
         break;
       case 'load': {
         const packed = engine.load(req.ids);
-        port.postMessage({ id: req.id, ok: true, result: packed } satisfies Reply, [packed.data]);
+        port.postMessage({ id: req.id, ok: true, result: packed } satisfies Reply, [
+          packed.data as ArrayBuffer,
+        ]);
         break;
       }
       case 'vacuum':
