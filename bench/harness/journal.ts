@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEventFactory } from '../load/index.js';
+import { createEventFactory } from '../../src/tools/load/index.js';
 import { JOURNAL_VARIANTS, PROTOTYPE_VARIANT, type JournalVariant } from '../scenarios/index.js';
 import {
   CYCLE_BASELINE,
@@ -17,6 +17,7 @@ import {
   CYCLE_VARIANTS,
   type CycleVariant,
 } from '../scenarios/journal-variants.js';
+import { SERVICE_DEFAULTS } from './service.js';
 import type { Finding } from './targets.js';
 
 export interface PreparedEvent {
@@ -193,7 +194,12 @@ export function runCycle(
   dir: string,
   opts: { batch: number; readBatch?: number; walMaxBytes?: number },
 ): CycleResult {
-  const { batch, readBatch = CYCLE_SHAPE.readBatch, walMaxBytes = CYCLE_SHAPE.walMaxBytes } = opts;
+  const {
+    batch,
+    readBatch = CYCLE_SHAPE.readBatch,
+    // The service's own WAL cap, so the cycle checkpoints as the service would.
+    walMaxBytes = SERVICE_DEFAULTS.buffer.walMaxBytes,
+  } = opts;
   const path = join(dir, `${v.name}.db`);
   const clustered = v.schema === 'clustered';
   const db = openDb(path, v);

@@ -1,7 +1,10 @@
 // The service under test as a child process: its config on free loopback ports, readiness from the
 // "logdriver started" log line, counters from /metrics, and a SIGTERM stop that reports how long it took.
+// Figures the service decides (defaults such as buffer.walMaxBytes) come from its own config loader, so the
+// harness never restates them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configSchema, loadConfig, type Config } from '../../src/config/index.js';
 import type { Child, ChildSet, ExitInfo } from './children.js';
 import { fetchCounters, type ServiceCounters } from './metrics.js';
 import { freePorts, LOOPBACK } from './ports.js';
@@ -13,6 +16,9 @@ export interface Endpoints {
 }
 
 type Json = Record<string, unknown>;
+
+/** The service's defaults: its config with nothing set. */
+export const SERVICE_DEFAULTS: Config = configSchema.parse({});
 
 /** Merges plain objects recursively; arrays and scalars in `b` replace those in `a`. */
 export function deepMerge(a: Json, b: Json): Json {
@@ -80,6 +86,8 @@ export interface ServiceStart {
 
 export interface ServiceHandle {
   readonly child: Child<Endpoints>;
+  /** The config the service runs with: the file the harness wrote, resolved by the service's own loader. */
+  readonly config: Config;
   readonly endpoints: Endpoints;
   readonly adminUrl: string;
   readonly httpUrl: string;
@@ -106,6 +114,8 @@ export async function startServiceProcess(children: ChildSet, s: ServiceStart): 
   );
   const configFile = join(s.dir, `${s.name}.config.json`);
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  // The child inherits this environment, so its LOGDRIVER_* overrides apply here too; a bad config fails now.
+  const resolved = loadConfig({ file: configFile });
   const child = children.spawn<Endpoints>(s.name, ['run', '--config', configFile], {
     logFile: join(s.dir, `${s.name}.log`),
     ready: (line, stream) => (stream === 'stderr' ? parseStartedLine(line) : undefined),
@@ -116,6 +126,7 @@ export async function startServiceProcess(children: ChildSet, s: ServiceStart): 
   const adminUrl = `http://${endpoints.admin.host}:${endpoints.admin.port}`;
   return {
     child,
+    config: resolved,
     endpoints,
     adminUrl,
     httpUrl: `http://${endpoints.http.host}:${endpoints.http.port}`,

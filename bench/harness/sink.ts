@@ -1,7 +1,7 @@
 // The mock sink as a child process (`logdriver mock-sink --port 0`), driven through its control API.
 import { join } from 'node:path';
 import { request } from 'undici';
-import type { MockSinkOptions, MockSinkReport } from '../mock-sink/index.js';
+import type { MockSinkOptions, MockSinkReport } from '../../src/tools/mock-sink/index.js';
 import type { Child, ChildSet } from './children.js';
 
 /** The URL of a `listening on http://HOST:PORT` line, or undefined. */

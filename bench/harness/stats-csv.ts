@@ -1,31 +1,13 @@
-// Parses the service's stats CSV (src/telemetry/stats.ts, one row per interval) into typed rows.
+// Parses the service's stats CSV (one row per interval) into typed rows. The columns are the service's own list
+// (STATS_COLUMNS in src/telemetry/stats.ts), never restated here.
+import { STATS_COLUMNS, type StatsColumn } from '../../src/telemetry/stats.js';
 
-/** The numeric columns the harness reads (a subset of STATS_COLUMNS, checked against it at parse time). */
-export const NUMERIC_COLUMNS = [
-  'time_ms',
-  'elapsed_s',
-  'received_per_s',
-  'committed_per_s',
-  'delivered_per_s',
-  'deleted_per_s',
-  'retried_per_s',
-  'dead_lettered_per_s',
-  'rejected_per_s',
-  'dropped_per_s',
-  'backlog_events',
-  'backlog_bytes',
-  'dead_letters',
-  'db_bytes',
-  'wal_bytes',
-  'rss_bytes',
-  'heap_used_bytes',
-  'loop_lag_p99_ms',
-  'loop_lag_max_ms',
-  'lanes',
-  'sending_batches',
-] as const;
+/** Every column of the service's stats CSV but the quoted top-tenants text, all numbers. */
+export type NumericColumn = Exclude<StatsColumn, 'top_tenants'>;
 
-export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
+export const NUMERIC_COLUMNS: readonly NumericColumn[] = STATS_COLUMNS.filter(
+  (c): c is NumericColumn => c !== 'top_tenants',
+);
 
 /** One stats row: the numeric columns as numbers, plus the quoted top-tenants cell as text. */
 export type StatsRow = Record<NumericColumn, number> & { top_tenants: string };
@@ -54,8 +36,8 @@ export function splitCsvLine(line: string): string[] {
 }
 
 /**
- * Parses the whole file. The header must name every column the harness reads (checked, so a renamed
- * column fails loudly instead of charting zeros). A torn last line (the service killed mid-write) and
+ * Parses the whole file. The header must name every column (checked, so a file from a service built from
+ * other sources fails loudly instead of charting zeros). A torn last line (the service killed mid-write) and
  * rows with the wrong number of cells are skipped.
  */
 export function parseStatsCsv(text: string): StatsRow[] {

@@ -135,5 +135,8 @@ export const CYCLE_VARIANTS: readonly CycleVariant[] = [
   { name: 'cycle-logdriver', ...CYCLE_COMMON, schema: 'clustered', deletes: 'range' },
 ];
 
-/** Fixed cycle shape (not scenario params): tenants interleaved, events per tenant read, WAL cap. */
-export const CYCLE_SHAPE = Object.freeze({ tenants: 50, readBatch: 1000, walMaxBytes: 64 * 1024 * 1024 });
+/**
+ * Fixed cycle shape (not scenario params): tenants interleaved, events per tenant read. The WAL cap is the
+ * service's default buffer.walMaxBytes (the runner reads it from the service's config schema).
+ */
+export const CYCLE_SHAPE = Object.freeze({ tenants: 50, readBatch: 1000 });

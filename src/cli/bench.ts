@@ -1,7 +1,8 @@
 // `logdriver bench SCENARIO`: the experiment harness. Spawns service, mock sink and producer as separate
 // processes, shows progress on stderr, prints a summary table on stdout and writes CSV, SVG and JSON results.
+// Only the scenario table (plain data, for --help and argument checks) is imported here; the harness and its
+// charting libraries are loaded when a benchmark runs, so the service and the other commands never load them.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ChildSet, formatTable, Progress, runBench } from '../../bench/harness/index.js';
 import { SCENARIO_NAMES, SCENARIOS, isScenarioName, type ScenarioName } from '../../bench/scenarios/index.js';
 
 interface BenchFlags {
@@ -29,6 +30,7 @@ export function resolveScenarios(arg: string, quickFlag: boolean): { names: Scen
 
 async function runBenchCommand(scenario: string, flags: BenchFlags): Promise<void> {
   const { names, quick } = resolveScenarios(scenario, flags.quick ?? false);
+  const { ChildSet, formatTable, Progress, runBench } = await import('../../bench/harness/index.js');
   const children = new ChildSet();
   const abort = new AbortController();
   // A second Ctrl-C while stopping children ends the harness at once (children still get SIGKILL on exit).

@@ -9,7 +9,7 @@ import {
   generatorOptionsFrom,
   writeNdjson,
   type GeneratorFlagValues,
-} from '../../bench/load/index.js';
+} from '../tools/load/index.js';
 
 interface GenFlags extends GeneratorFlagValues {
   out?: string;

@@ -13,7 +13,7 @@ import {
   type MockSinkReport,
   type Outage,
   type SinkMode,
-} from '../../bench/mock-sink/index.js';
+} from '../tools/mock-sink/index.js';
 
 interface CliOptions {
   host: string;

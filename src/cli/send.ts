@@ -14,7 +14,7 @@ import {
   type GeneratorFlagValues,
   type SendStats,
   type SendTarget,
-} from '../../bench/load/index.js';
+} from '../tools/load/index.js';
 
 export const DEFAULT_ZMQ_TARGET = 'tcp://127.0.0.1:5555';
 

@@ -2,7 +2,7 @@
 // HTTP ingest acknowledged (200) must reach the sink. Duplicates are allowed, and counted.
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockSink } from '../../bench/mock-sink/index.js';
+import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import {
   event,
   eventually,
@@ -22,13 +22,14 @@ describe('crash recovery', () => {
 
   it('delivers every acknowledged event after SIGKILL and restart', async () => {
     const dir = tempDir();
-    // A slow sink keeps a backlog in the buffer, so the kill lands with events stored and in flight.
-    const sink = await startMockSink({ keepEvents: true, latencyMs: 20 });
+    // A slow sink keeps a backlog in the buffer, so the kill lands with events stored and in flight: three
+    // tenants of 20-event batches at 100 ms each deliver at most ~600 events/s, well under what is posted.
+    const sink = await startMockSink({ keepEvents: true, latencyMs: 100 });
     cleanups.push(dir.remove, () => sink.close());
     const raw = testConfig(`${dir.path}/data`, {
       ingest: { zmq: { enabled: false } },
       defaultSink: { type: 'http', url: sink.url },
-      delivery: { batchSize: 50 },
+      delivery: { batchSize: 20 },
     });
     let child: ServiceProcess = await startChild(raw, dir.path);
     cleanups.push(() => void child.proc.kill('SIGKILL'));

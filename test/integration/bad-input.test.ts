@@ -2,7 +2,7 @@
 import { Push } from 'zeromq';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockSink } from '../../bench/mock-sink/index.js';
+import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import type { Service } from '../../src/app.js';
 import { event, eventually, httpBase, startInProcess, tempDir, testConfig } from '../support/service.js';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Push } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockSink } from '../../bench/mock-sink/index.js';
+import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import { startService } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { Push } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockSink } from '../../bench/mock-sink/index.js';
+import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import { MAIN, event, eventually, startInProcess, tempDir, testConfig } from '../support/service.js';
 
 function cli(...args: string[]) {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Push } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockSink } from '../../bench/mock-sink/index.js';
+import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import { DB_FILE } from '../../src/buffer/index.js';
 import { event, eventually, startInProcess, tempDir, testConfig } from '../support/service.js';
 

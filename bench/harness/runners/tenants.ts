@@ -2,7 +2,7 @@
 // Run 2: tenant-0001's sink fails every request. The 50 healthy tenants' p99 latency and throughput must
 // barely move: one tenant's failing sink never delays another.
 import { artifactsOnly, type BenchContext } from '../context.js';
-import { createEventFactory, tenantName } from '../../load/index.js';
+import { createEventFactory, tenantName } from '../../../src/tools/load/index.js';
 import { startProducer, type ProducerResult } from '../producer.js';
 import type { RunArtifacts } from '../report.js';
 import { param, type ScenarioSpec } from '../../scenarios/index.js';

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NUMERIC_COLUMNS, parseStatsCsv, splitCsvLine } from '../../../../bench/harness/stats-csv.js';
-import { STATS_COLUMNS } from '../../../../src/telemetry/stats.js';
+import { STATS_COLUMNS, type StatsColumn } from '../../../../src/telemetry/stats.js';
 
 function encodeCell(cell: string): string {
   return /[",\n]/.test(cell) || cell.startsWith(' ') ? `"${cell.replace(/"/g, '""')}"` : cell;
@@ -37,14 +37,15 @@ describe('splitCsvLine', () => {
 });
 
 describe('parseStatsCsv', () => {
-  it('reads every column the harness uses from the columns the service writes', () => {
-    for (const c of NUMERIC_COLUMNS) expect(STATS_COLUMNS).toContain(c);
+  it('reads the columns the service writes, in its order: all numeric but the top-tenants text', () => {
+    expect(NUMERIC_COLUMNS).toEqual(STATS_COLUMNS.filter((c) => c !== 'top_tenants'));
+    expect(NUMERIC_COLUMNS).toContain('dead_lettered_per_s');
   });
 
   it('parses numeric cells as numbers and the top-tenants cell as text', () => {
     const rows = parseStatsCsv(`${HEADER}\n${dataRow(1, 'we"ird,name:4')}\n${dataRow(2)}\n`);
     expect(rows).toHaveLength(2);
-    const idx = (c: string): number => STATS_COLUMNS.indexOf(c);
+    const idx = (c: StatsColumn): number => STATS_COLUMNS.indexOf(c);
     expect(rows[0]!.time_ms).toBe(100 + idx('time_ms'));
     expect(rows[1]!.rss_bytes).toBe(200 + idx('rss_bytes'));
     expect(rows[0]!.top_tenants).toBe('we"ird,name:4');

@@ -1,7 +1,7 @@
 // The tenants scenario counts the failing tenant's events beforehand with the producer's exact options.
 import { describe, expect, it } from 'vitest';
 import { countTenantEvents } from '../../../../bench/harness/runners/tenants.js';
-import { generateEvents, generatorOptionsFrom } from '../../../../bench/load/index.js';
+import { generateEvents, generatorOptionsFrom } from '../../../../src/tools/load/index.js';
 
 describe('countTenantEvents', () => {
   it('matches what `send` generates from the same flags', () => {

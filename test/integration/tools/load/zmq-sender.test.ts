@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 import { Pull } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateEvents, sendEvents } from '../../../bench/load/index.js';
+import { generateEvents, sendEvents } from '../../../../src/tools/load/index.js';
 
 const open: Pull[] = [];
 afterEach(() => {

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Pull } from 'zeromq';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { generateEvents } from '../../../bench/load/index.js';
-import { genCommand } from '../../../src/cli/gen.js';
-import { sendCommand } from '../../../src/cli/send.js';
+import { generateEvents } from '../../../../src/tools/load/index.js';
+import { genCommand } from '../../../../src/cli/gen.js';
+import { sendCommand } from '../../../../src/cli/send.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logdriver-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

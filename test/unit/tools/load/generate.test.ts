@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { validateEvent } from '../../../../src/ingest/validate.js';
-import { generateEvents, resolveGenerateOptions, tenantName } from '../../../../bench/load/index.js';
+import { generateEvents, resolveGenerateOptions, tenantName } from '../../../../src/tools/load/index.js';
 
 const MAX_EVENT_BYTES = 1024 * 1024;
 const EVENT_NAME = /^(?:(?:ADMIN|DATA|PERIODIC|USER|CUSTOM)_[A-Z][A-Z_]*|KEY_WRAP|KEY_UNWRAP)$/;

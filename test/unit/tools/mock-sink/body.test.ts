@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
-import { decodeBody, parseEnvelopes } from '../../../../bench/mock-sink/index.js';
+import { decodeBody, parseEnvelopes } from '../../../../src/tools/mock-sink/index.js';
 
 const envelope = fc.record({
   id: fc.string({ minLength: 1 }),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readNdjson, writeNdjson } from '../../../../bench/load/ndjson.js';
+import { readNdjson, writeNdjson } from '../../../../src/tools/load/ndjson.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logdriver-ndjson-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

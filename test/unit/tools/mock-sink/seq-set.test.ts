@@ -1,7 +1,7 @@
 // SeqSet against a plain Set<number> model, and its memory bound for a million seqs.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { SeqSet } from '../../../../bench/mock-sink/index.js';
+import { SeqSet } from '../../../../src/tools/mock-sink/index.js';
 
 describe('SeqSet', () => {
   it('behaves like Set<number> for any sequence of adds (sparse, dense, huge and repeated seqs)', () => {

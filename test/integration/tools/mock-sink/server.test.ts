@@ -2,7 +2,7 @@
 import { afterEach, describe, it, expect } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { startMockSink, type MockSink } from '../../../bench/mock-sink/index.js';
+import { startMockSink, type MockSink } from '../../../../src/tools/mock-sink/index.js';
 import { envs, ndjson, post } from './helpers.js';
 
 let sink: MockSink | undefined;

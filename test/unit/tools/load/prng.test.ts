@@ -1,7 +1,7 @@
 // Tests for the seeded PRNG and weighted sampling used to shape synthetic load.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cumulative, mulberry32, pickWeighted, zipfWeights } from '../../../../bench/load/prng.js';
+import { cumulative, mulberry32, pickWeighted, zipfWeights } from '../../../../src/tools/load/prng.js';
 
 describe('mulberry32', () => {
   it('repeats its sequence for a seed and stays in [0, 1)', () => {

@@ -7,7 +7,7 @@ import {
   resolveOptions,
   seededRandom,
   startMockSink,
-} from '../../../../bench/mock-sink/index.js';
+} from '../../../../src/tools/mock-sink/index.js';
 
 describe('resolveOptions', () => {
   it('merges a valid patch over the base and leaves the base untouched', () => {

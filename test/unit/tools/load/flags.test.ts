@@ -1,7 +1,7 @@
 // Tests for the shared CLI flag parsers and the flag -> generator option mapping.
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { generatorOptionsFrom, intFlag, numberFlag, startFlag } from '../../../../bench/load/index.js';
+import { generatorOptionsFrom, intFlag, numberFlag, startFlag } from '../../../../src/tools/load/index.js';
 
 describe('intFlag', () => {
   const parse = intFlag(1, 100);

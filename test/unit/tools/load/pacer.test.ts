@@ -1,6 +1,6 @@
 // Tests for the fixed-rate pacer: it sleeps only when a whole slice ahead of its schedule.
 import { describe, expect, it } from 'vitest';
-import { Pacer } from '../../../../bench/load/pacer.js';
+import { Pacer } from '../../../../src/tools/load/pacer.js';
 
 /** Resolves after pending microtasks and one macrotask turn, so an unsleeping take() has settled. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -8,7 +8,7 @@ import {
   resolveOptions,
   type ExchangeInput,
   type MockSinkOptions,
-} from '../../../../bench/mock-sink/index.js';
+} from '../../../../src/tools/mock-sink/index.js';
 
 const line = JSON.stringify({ id: 'b-1', tenantId: 'acme', receivedAt: 1, event: {} });
 const input = (over: Partial<ExchangeInput> = {}): ExchangeInput => ({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateEvents, readNdjson, sendEvents, writeNdjson } from '../../../bench/load/index.js';
+import { generateEvents, readNdjson, sendEvents, writeNdjson } from '../../../../src/tools/load/index.js';
 
 interface Seen {
   method: string;

@@ -1,7 +1,7 @@
 // The mock sink's HTTP control API (/_report, /_control, /_reset, /_received) used by out-of-process harnesses.
 import { afterEach, describe, it, expect } from 'vitest';
 import { request } from 'undici';
-import { startMockSink, type MockSink, type MockSinkReport } from '../../../bench/mock-sink/index.js';
+import { startMockSink, type MockSink, type MockSinkReport } from '../../../../src/tools/mock-sink/index.js';
 import { envs, ndjson, post } from './helpers.js';
 
 let sink: MockSink | undefined;

@@ -1,7 +1,13 @@
 // Tests for the HTTP sender's pure helpers: Retry-After parsing, backoff bounds, body and path, target kind.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { backoffMs, ingestPath, ndjsonBody, retryAfterMs, targetKind } from '../../../../bench/load/index.js';
+import {
+  backoffMs,
+  ingestPath,
+  ndjsonBody,
+  retryAfterMs,
+  targetKind,
+} from '../../../../src/tools/load/index.js';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2025-01-01T00:00:00Z');

@@ -6,7 +6,7 @@ import {
   bucketIndex,
   bucketLowerBound,
   rankOf,
-} from '../../../../bench/mock-sink/index.js';
+} from '../../../../src/tools/mock-sink/index.js';
 
 /** Width of the bucket holding v: 1 below 128, otherwise at most 1/64 of v. */
 function precision(v: number): number {

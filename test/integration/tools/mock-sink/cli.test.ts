@@ -3,8 +3,8 @@ import { afterEach, describe, it, expect, vi } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mockSinkCommand, stopMockSinkCli } from '../../../src/cli/mock-sink.js';
-import type { MockSinkReport } from '../../../bench/mock-sink/index.js';
+import { mockSinkCommand, stopMockSinkCli } from '../../../../src/cli/mock-sink.js';
+import type { MockSinkReport } from '../../../../src/tools/mock-sink/index.js';
 import { envs, ndjson, post } from './helpers.js';
 
 /** Captures what the command writes to stdout/stderr (string chunks only) without printing it. */

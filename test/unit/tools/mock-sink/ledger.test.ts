@@ -1,7 +1,7 @@
 // The mock sink's id/duplicate/order bookkeeping against a simple reference model.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Ledger, parseEventId, type Envelope } from '../../../../bench/mock-sink/index.js';
+import { Ledger, parseEventId, type Envelope } from '../../../../src/tools/mock-sink/index.js';
 
 interface Delivery {
   tenant: string;
