@@ -29,12 +29,13 @@ interface SendFlags extends GeneratorFlagValues {
   token?: string;
   bind?: boolean;
   hwm?: number;
+  frameEvents?: number;
   linger?: number;
   sendTimeout?: number;
 }
 
 const HTTP_ONLY = ['batch', 'concurrency', 'retries'] as const;
-const ZMQ_ONLY = ['bind', 'hwm', 'linger', 'sendTimeout'] as const;
+const ZMQ_ONLY = ['bind', 'hwm', 'frameEvents', 'linger', 'sendTimeout'] as const;
 
 class UsageError extends Error {}
 
@@ -61,6 +62,7 @@ function resolveTarget(f: SendFlags, tokenFromCli: boolean): SendTarget {
       endpoint: url,
       bind: f.bind ?? false,
       ...(f.hwm !== undefined && { sendHighWaterMark: f.hwm }),
+      ...(f.frameEvents !== undefined && { frameEvents: f.frameEvents }),
       ...(f.linger !== undefined && { lingerMs: f.linger }),
       ...(f.sendTimeout !== undefined && { sendTimeoutMs: f.sendTimeout }),
     };
@@ -159,6 +161,12 @@ export function sendCommand(): Command {
     .addOption(new Option('--token <token>', 'HTTP: bearer token').env('LOGDRIVER_INGEST_HTTP_TOKEN'))
     .addOption(new Option('--bind', 'ZeroMQ: bind the PUSH socket instead of connecting'))
     .addOption(new Option('--hwm <n>', 'ZeroMQ: send high-water mark (default: 1000)').argParser(intFlag(0)))
+    .addOption(
+      new Option(
+        '--frame-events <n>',
+        'ZeroMQ: events per message, as one NDJSON frame (default: 1)',
+      ).argParser(intFlag(1)),
+    )
     .addOption(
       new Option(
         '--linger <ms>',

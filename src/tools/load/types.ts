@@ -13,6 +13,8 @@ export interface ZmqTarget {
   readonly endpoint: string;
   /** Bind instead of connect (when logdriver's ingest connects). Default false. */
   readonly bind?: boolean;
+  /** Events per message: above 1, each message is one NDJSON frame of that many events. Default 1. */
+  readonly frameEvents?: number;
   /** Messages queued per peer before `send` waits (backpressure). Default 1000. */
   readonly sendHighWaterMark?: number;
   /** How long close() lets queued messages flush to the peer, also at process exit. Default 10 s. */

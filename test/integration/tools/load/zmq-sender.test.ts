@@ -53,6 +53,18 @@ describe('ZeroMQ sender', () => {
     got.forEach((b, i) => expect(b.equals(events[i] as Buffer)).toBe(true));
   });
 
+  it('packs several events per message as NDJSON frames when frameEvents is set, the last frame short', async () => {
+    const { pull, endpoint } = await boundPull();
+    const events = [...generateEvents({ count: 250, tenants: 3, seed: 4 })];
+    const stats = await sendEvents(events, { kind: 'zmq', endpoint, frameEvents: 100 });
+    expect(stats).toMatchObject({ sent: 250, failed: 0 });
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 3; i++) frames.push(...((await pull.receive()) as Buffer[]));
+    expect(frames.map((f) => f.toString('utf8').split('\n').length)).toEqual([100, 100, 50]);
+    const lines = frames.flatMap((f) => f.toString('utf8').split('\n'));
+    expect(lines).toEqual(events.map((e) => Buffer.from(e).toString('utf8')));
+  });
+
   it('accepts an async source', async () => {
     const { pull, endpoint } = await boundPull();
     async function* source(): AsyncGenerator<Buffer> {
