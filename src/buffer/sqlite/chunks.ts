@@ -2,26 +2,21 @@
 // holds the in-memory side: the open chunk ingest writes into, a sealed chunk with its per-line state, and
 // each tenant's queue of chunks in order (the chunk directory).
 import { lineBytes, lineHead, lineOffsets, writeLine, singleLinePayload } from '../lines.js';
+import type { ChunkRow } from './statements.js';
 
 /** Per-line state of a chunk that was split: free, in a lease, or gone (acknowledged or dead-lettered). */
 export const FREE = 0;
 export const LEASED = 1;
 export const GONE = 2;
 
-/** A chunk as the directory knows it; `lines` is its bytes while cached, undefined when only on disk. */
-export interface Chunk {
-  /** Row key; chunks of a tenant are delivered in id order. */
+/**
+ * A chunk as the directory knows it: its row (firstSeq, count, bytes and firstReceivedAt describe the live
+ * events only; ids of later lines are read from the lines), and `lines`, its bytes while cached, undefined
+ * when only on disk.
+ */
+export interface Chunk extends ChunkRow {
   readonly id: number;
   readonly tenant: string;
-  /** Seq of its first live event (ids of later lines are read from the lines). */
-  firstSeq: number;
-  /** Live events (not gone). */
-  count: number;
-  /** Bytes of the live lines: what the chunk counts against buffer.maxBytes. */
-  bytes: number;
-  firstReceivedAt: number;
-  attempts: number;
-  notBefore: number;
   lines: Buffer | undefined;
   /**
    * Unsplit chunk (state undefined): every line of `lines` is live, and all of them are leased or none.
@@ -34,10 +29,7 @@ export interface Chunk {
   pins: number;
 }
 
-export function newChunk(
-  row: Omit<Chunk, 'lines' | 'leasedWhole' | 'offsets' | 'state' | 'pins'>,
-  lines?: Buffer,
-): Chunk {
+export function newChunk(row: ChunkRow, lines?: Buffer): Chunk {
   return { ...row, lines, leasedWhole: false, offsets: undefined, state: undefined, pins: 0 };
 }
 
@@ -113,6 +105,10 @@ export class OpenChunk {
   /** The lines written so far, in a buffer of their own (no slack kept beyond a quarter). */
   seal(): Buffer {
     const used = this.#buf.subarray(0, this.#length);
-    return this.#buf.length - this.#length > this.#length / 4 ? Buffer.from(used) : used;
+    if (this.#buf.length - this.#length <= this.#length / 4) return used;
+    // A buffer of its own, not a slice of Node's shared pool (a small cached chunk would pin a whole slab).
+    const exact = Buffer.allocUnsafeSlow(this.#length);
+    used.copy(exact);
+    return exact;
   }
 }
