@@ -39,7 +39,12 @@ export interface Service {
 export async function startService(config: Config, opts: ServiceOptions): Promise<Service> {
   const telemetry = new Telemetry(opts.log);
   // Sinks first: a sink that cannot be built (unreadable CA file…) fails the start before anything is open.
-  const router = new Router(config, (c) => createSink(c, { stdout: opts.stdout }));
+  const router = new Router(
+    config,
+    (c) => createSink(c, { stdout: opts.stdout }),
+    (err, sink) =>
+      telemetry.log.error({ err, sink: sink.type }, 'sink failed to start; its sends will retry'),
+  );
   let buffer: SqliteBuffer;
   let onFatal: (err: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (onFatal = resolve));
@@ -82,6 +87,9 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let admin: AdminServer | undefined;
   let accepting = false;
   try {
+    // Sinks start in the background: a token endpoint that is down must not hold ingest back. A send that
+    // needs what start prepares waits for it inside the sink.
+    void router.start();
     await dispatcher.start();
     if (config.ingest.zmq.enabled) {
       zmq = new ZmqIngest({

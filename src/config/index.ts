@@ -1,5 +1,5 @@
 // The config folder's public surface: schema and types, loading, env overrides, errors, secrets and unit parsers.
-export { configSchema, sinkSchema, type Config, type SinkConfig, type HttpSinkConfig } from './schema.js';
+export { configSchema, sinkSchema, type Config, type SinkConfig } from './schema.js';
 export { Secret } from './secret.js';
 export { parseByteSize, parseListen, type ListenAddress } from './units.js';
 export {

@@ -1,58 +1,7 @@
 // The config schema: every key, its default and its rule in one place. Parsing yields a frozen `Config`.
 import { z } from 'zod';
-import { Secret } from './secret.js';
-import { parseByteSize, parseListen, type ListenAddress } from './units.js';
-
-const byteSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const n = parseByteSize(v);
-  if (n === undefined) {
-    ctx.addIssue({ code: 'custom', message: `not a byte size (use a number or e.g. "512KiB", "10GiB")` });
-    return z.NEVER;
-  }
-  return n;
-});
-
-const listen = z.string().transform((v, ctx): ListenAddress => {
-  const a = parseListen(v);
-  if (!a) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a listen address (expected host:port, e.g. 127.0.0.1:9000)`,
-    });
-    return z.NEVER;
-  }
-  return a;
-});
-
-const secret = z
-  .string()
-  .min(1)
-  .transform((v) => new Secret(v));
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
-
-const stdoutSink = z.strictObject({ type: z.literal('stdout') });
-
-const httpAuth = z.union([
-  z.strictObject({ bearer: secret }),
-  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
-]);
-
-const httpSink = z.strictObject({
-  type: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }),
-  /** ndjson: one envelope per line; json_array: one JSON array of envelopes. */
-  format: z.enum(['ndjson', 'json_array']).default('ndjson'),
-  headers: z.record(z.string(), secret).default({}),
-  auth: httpAuth.optional(),
-  gzip: z.boolean().default(false),
-  timeoutMs: positiveInt.default(30_000),
-  /** Extra CA bundle (PEM file) to trust; TLS verification itself cannot be turned off. */
-  tls: z.strictObject({ caFile: z.string().min(1).optional() }).prefault({}),
-  maxConnections: positiveInt.default(4),
-});
-
-export const sinkSchema = z.discriminatedUnion('type', [stdoutSink, httpSink]);
+import { sinkSchema } from '../sinks/catalog.js';
+import { byteSize, listen, nonNegativeInt, positiveInt, secret } from './fields.js';
 
 const tenantId = z.string().min(1).max(256);
 
@@ -168,5 +117,5 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+export { sinkSchema };
 export type SinkConfig = z.output<typeof sinkSchema>;
-export type HttpSinkConfig = Extract<SinkConfig, { type: 'http' }>;

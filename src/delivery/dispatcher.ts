@@ -60,7 +60,10 @@ export class Dispatcher {
       // Lanes of tenants with nothing stored and nothing in flight go: producers choose tenant ids, so
       // keeping every lane ever made would let them grow memory without bound.
       for (const [tenant, lane] of this.#lanes)
-        if (lane.idle && !stored.has(tenant)) this.#lanes.delete(tenant);
+        if (lane.idle && !stored.has(tenant)) {
+          lane.dispose();
+          this.#lanes.delete(tenant);
+        }
     } catch (err) {
       this.#o.telemetry.log.error({ err }, 'scanning the buffer for undelivered events failed');
     } finally {

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventBuffer, Lease } from '../buffer/types.js';
 import type { Sink, SinkOutcome } from '../sinks/types.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
+import type { SinkState, Telemetry } from '../telemetry/telemetry.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';
 import type { Limiter } from './limiter.js';
 
@@ -27,6 +27,15 @@ export interface LaneDeps {
   readonly stopSignal: AbortSignal;
 }
 
+/** A lease the sink accepted: kept (not acked) until the sink confirms it or the deadline passes. */
+interface Awaiting {
+  readonly lease: Lease;
+  readonly sink: Sink;
+  readonly token: string;
+  readonly sentAt: bigint;
+  readonly deadline: number;
+}
+
 export class Lane {
   readonly tenant: string;
   readonly #s: LaneSettings;
@@ -48,6 +57,11 @@ export class Lane {
   readonly #batches = new Set<Promise<void>>();
   /** Deletes handed to the buffer and not yet committed: stop() waits for them too. */
   readonly #acks = new Set<Promise<void>>();
+  /** Leases the sink accepted and will confirm later, oldest first (see #confirmLoop). */
+  readonly #awaiting: Awaiting[] = [];
+  #confirming = false;
+  /** What the last outcome said about this tenant's sink, for the per-state gauge. */
+  #state: { sink: string; state: SinkState } | undefined;
 
   constructor(tenant: string, settings: LaneSettings, deps: LaneDeps) {
     this.tenant = tenant;
@@ -56,7 +70,13 @@ export class Lane {
   }
 
   get idle(): boolean {
-    return this.#inFlight === 0 && this.#unread === 0 && this.#ready.length === 0 && !this.#reading;
+    return (
+      this.#inFlight === 0 &&
+      this.#unread === 0 &&
+      this.#ready.length === 0 &&
+      this.#awaiting.length === 0 &&
+      !this.#reading
+    );
   }
 
   /** New events were committed (or found by a poll or at start-up). */
@@ -80,6 +100,9 @@ export class Lane {
    */
   pump(): void {
     if (this.#stopping) return;
+    const sink = this.#d.sinkFor(this.tenant);
+    // Accepted batches awaiting confirmation are held in memory: at the sink's bound, send nothing new.
+    if (sink.deferred && this.#awaiting.length + this.#inFlight >= sink.deferred.maxPending) return;
     while (this.#ready.length > 0 && this.#inFlight < this.#s.maxInFlightPerTenant) {
       this.#track(this.#run(this.#ready.shift()!));
     }
@@ -92,8 +115,11 @@ export class Lane {
       return;
     }
     this.#reading = true;
+    // A batch never exceeds what the tenant's sink takes in one request, so splitting stays the exception.
+    const maxEvents = Math.min(this.#s.batchSize, sink.limits.maxEvents);
+    const maxBytes = Math.min(this.#s.maxBatchBytes, sink.limits.maxRequestBytes);
     this.#d.buffer
-      .claim(this.tenant, this.#s.batchSize, this.#s.maxBatchBytes)
+      .claim(this.tenant, maxEvents, maxBytes)
       .then((lease) => {
         this.#reading = false;
         this.#took(lease);
@@ -144,12 +170,13 @@ export class Lane {
     this.#timer.unref();
   }
 
-  #track(p: Promise<void>): void {
-    this.#inFlight++;
+  /** Follows a batch (or the confirm loop, which takes no in-flight slot) so stop() can wait for it. */
+  #track(p: Promise<void>, inFlight = true): void {
+    if (inFlight) this.#inFlight++;
     this.#batches.add(p);
     void p.finally(() => {
       this.#batches.delete(p);
-      this.#inFlight--;
+      if (inFlight) this.#inFlight--;
       this.pump();
     });
   }
@@ -179,15 +206,28 @@ export class Lane {
         this.#d.limiter.release();
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (this.#stopping && outcome.kind === 'retry') break;
+      if (this.#stopping && (outcome.kind === 'retry' || outcome.kind === 'auth_failed')) break;
+      if (outcome.kind === 'auth_failed' && sink.onAuthFailure === 'dead_letter') {
+        outcome = { kind: 'rejected', reason: outcome.reason, status: outcome.status };
+      }
+      this.#setState(sink.type, outcome);
+      if (outcome.kind === 'accepted') {
+        this.#await(lease, sink, outcome.token, started);
+        return;
+      }
       const retrying = await this.#settle(lease, outcome, seconds);
       if (!retrying || lease.count === 0) return;
       attempt++;
       const retryAfter =
         outcome.kind === 'retry' || outcome.kind === 'partial' ? outcome.retryAfterMs : undefined;
+      // Refused credentials back off like any failure, capped at retry.maxMs: the tenant is held, not dropped.
       const delay = backoffDelay(attempt, this.#s.retry, this.#d.random, retryAfter);
-      const reason = outcome.kind === 'retry' ? outcome.reason : 'partial failure';
-      this.#d.telemetry.batchRetried(this.tenant, lease.count, reason, delay, attempt);
+      if (outcome.kind === 'auth_failed') {
+        this.#d.telemetry.sinkAuthFailed(this.tenant, sink.type, outcome.reason, delay, attempt);
+      } else {
+        const reason = outcome.kind === 'retry' ? outcome.reason : 'partial failure';
+        this.#d.telemetry.batchRetried(this.tenant, lease.count, reason, delay, attempt);
+      }
       await this.#durably(() => buffer.retry(lease, Date.now() + delay));
       if (!(await this.#sleep(delay))) break;
     }
@@ -222,7 +262,11 @@ export class Lane {
         return false;
       }
       case 'retry':
+      case 'auth_failed':
         return true;
+      case 'accepted':
+        // Handled by #run before settling; never reaches here.
+        return false;
       case 'rejected': {
         const status = outcome.status ?? null;
         const count = lease.count;
@@ -253,6 +297,83 @@ export class Lane {
     }
   }
 
+  #setState(sink: string, outcome: SinkOutcome): void {
+    const state: SinkState =
+      outcome.kind === 'auth_failed' ? 'auth_failed' : outcome.kind === 'retry' ? 'retrying' : 'ok';
+    const prev = this.#state;
+    if (prev?.sink === sink && prev.state === state) return;
+    this.#d.telemetry.sinkState(sink, prev?.sink === sink ? prev.state : undefined, state);
+    if (prev && prev.sink !== sink) this.#d.telemetry.sinkState(prev.sink, prev.state, undefined);
+    this.#state = { sink, state };
+  }
+
+  /** Parks an accepted lease until the sink confirms it; the lane's in-flight slot is free meanwhile. */
+  #await(lease: Lease, sink: Sink, token: string, sentAt: bigint): void {
+    const timeoutMs = sink.deferred?.timeoutMs ?? this.#s.sendTimeoutMs;
+    this.#awaiting.push({ lease, sink, token, sentAt, deadline: Date.now() + timeoutMs });
+    this.#d.telemetry.batchAccepted(this.tenant, lease.count);
+    if (!this.#confirming) this.#track(this.#confirmLoop(), false);
+  }
+
+  /**
+   * Asks the sink, every poll interval, which accepted leases are confirmed: those are acked; those past
+   * their deadline go back to the front of the lane to be sent again (at-least-once: the sink may have
+   * them, and each event keeps its id). One loop per lane, so polls for a tenant never overlap.
+   */
+  async #confirmLoop(): Promise<void> {
+    this.#confirming = true;
+    try {
+      while (this.#awaiting.length > 0 && !this.#stopping) {
+        const sink = this.#awaiting[0]!.sink;
+        if (!(await this.#sleep(sink.deferred?.pollIntervalMs ?? this.#s.retry.initialMs))) return;
+        const bySink = new Map<Sink, Awaiting[]>();
+        for (const a of this.#awaiting) {
+          const list = bySink.get(a.sink);
+          if (list) list.push(a);
+          else bySink.set(a.sink, [a]);
+        }
+        for (const [s, list] of bySink) await this.#confirm(s, list);
+        this.pump();
+      }
+    } finally {
+      this.#confirming = false;
+    }
+  }
+
+  async #confirm(sink: Sink, list: readonly Awaiting[]): Promise<void> {
+    let confirmed: ReadonlySet<string> = new Set();
+    try {
+      const tokens = list.map((a) => a.token);
+      if (sink.confirm) confirmed = await sink.confirm(this.tenant, tokens, this.#d.stopSignal);
+    } catch (err) {
+      this.#d.telemetry.log.warn({ err, tenant: this.tenant }, 'asking the sink for acknowledgements failed');
+    }
+    const now = Date.now();
+    const expired: Lease[] = [];
+    for (const a of list) {
+      const done = confirmed.has(a.token);
+      if (!done && now < a.deadline) continue;
+      this.#awaiting.splice(this.#awaiting.indexOf(a), 1);
+      if (done) {
+        const seconds = Number(process.hrtime.bigint() - a.sentAt) / 1e9;
+        const count = a.lease.count;
+        this.#background(this.#durably(() => this.#d.buffer.ack(a.lease)));
+        this.#d.telemetry.batchDelivered(this.tenant, count, seconds);
+      } else {
+        expired.push(a.lease);
+        this.#d.telemetry.batchRetried(
+          this.tenant,
+          a.lease.count,
+          'acknowledgement timed out',
+          0,
+          a.lease.attempts + 1,
+        );
+      }
+    }
+    // Oldest first, ahead of anything claimed later.
+    if (expired.length > 0) this.#ready.unshift(...expired);
+  }
+
   #background(p: Promise<void>): void {
     this.#acks.add(p);
     void p.finally(() => this.#acks.delete(p));
@@ -281,6 +402,12 @@ export class Lane {
     }
   }
 
+  /** The dispatcher dropped this idle lane: its tenant no longer counts in the per-state gauge. */
+  dispose(): void {
+    if (this.#state) this.#d.telemetry.sinkState(this.#state.sink, this.#state.state, undefined);
+    this.#state = undefined;
+  }
+
   /** Stops starting batches; resolves when the ones in flight have ended (acked, failed or aborted). */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -288,6 +415,9 @@ export class Lane {
     if (this.#timer) clearTimeout(this.#timer);
     for (const lease of this.#ready.splice(0)) this.#d.buffer.release(lease);
     await Promise.allSettled([...this.#batches]);
+    // Accepted but unconfirmed: kept stored, sent again after the restart (the sink may then see them twice).
+    for (const a of this.#awaiting.splice(0)) this.#d.buffer.release(a.lease);
     await Promise.allSettled([...this.#acks]);
+    this.dispose();
   }
 }

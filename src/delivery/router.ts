@@ -5,6 +5,9 @@ import type { Sink } from '../sinks/types.js';
 
 export type SinkFactory = (config: SinkConfig) => Sink;
 
+/** Told when a sink's start failed (its sends then report the problem as they retry). */
+export type StartFailure = (err: unknown, sink: Sink) => void;
+
 interface Routes {
   readonly fallback: Sink;
   readonly tenants: ReadonlyMap<string, Sink>;
@@ -13,12 +16,41 @@ interface Routes {
 
 export class Router {
   readonly #factory: SinkFactory;
+  readonly #onStartFailure: StartFailure;
+  readonly #stop = new AbortController();
+  #started = false;
   #routes: Routes;
 
   /** Throws LogdriverError(SINK_CONFIG) naming the config key of a sink that cannot be built. */
-  constructor(config: Pick<Config, 'defaultSink' | 'tenants'>, factory: SinkFactory) {
+  constructor(
+    config: Pick<Config, 'defaultSink' | 'tenants'>,
+    factory: SinkFactory,
+    onStartFailure: StartFailure = () => undefined,
+  ) {
     this.#factory = factory;
+    this.#onStartFailure = onStartFailure;
     this.#routes = this.#build(config);
+  }
+
+  /**
+   * Starts every sink (fetch a token, open a connection), all at once; resolves when each has started or
+   * failed. A failed start is reported and does not stop the service: that sink's sends retry.
+   */
+  async start(): Promise<void> {
+    this.#started = true;
+    await this.#startAll(this.#routes.all);
+  }
+
+  async #startAll(sinks: readonly Sink[]): Promise<void> {
+    await Promise.all(
+      sinks.map(async (sink) => {
+        try {
+          await sink.start?.(this.#stop.signal);
+        } catch (err) {
+          this.#onStartFailure(err, sink);
+        }
+      }),
+    );
   }
 
   sinkFor(tenant: string): Sink {
@@ -34,6 +66,7 @@ export class Router {
     const next = this.#build(config);
     const old = this.#routes.all;
     this.#routes = next;
+    if (this.#started) void this.#startAll(next.all);
     setTimeout(() => void Promise.allSettled(old.map((s) => s.close())), graceMs).unref();
   }
 
@@ -58,6 +91,7 @@ export class Router {
   }
 
   async close(): Promise<void> {
+    this.#stop.abort();
     await Promise.allSettled(this.#routes.all.map((s) => s.close()));
   }
 }

@@ -1,6 +1,16 @@
-// Public surface of the sinks: the contract, envelope bodies from events, the sinks and their factory.
-export type { Sink, SinkBatch, SinkEvent, SinkOutcome } from './types.js';
+// Public surface of the sinks: the contract, the catalog (schema and factory), envelope bodies, the sinks.
+export type {
+  AuthFailurePolicy,
+  DeferredAckSettings,
+  PayloadLimits,
+  Sink,
+  SinkBatch,
+  SinkEvent,
+  SinkOutcome,
+} from './types.js';
+export { SINK_TYPES, createSink, sinkSchema, type SinkConfig } from './catalog.js';
+export { defineSink, type SinkContext, type SinkDescriptor } from './descriptor.js';
 export { batchOf, encodeJsonArray, encodeNdjson, ndjsonToJsonArray } from './envelope.js';
-export { StdoutSink, type StdoutSinkOptions } from './stdout.js';
-export { createSink, type SinkDeps } from './registry.js';
+export { StdoutSink, stdoutSink, type StdoutSinkOptions } from './stdout.js';
 export * from './http/index.js';
+export * from './transport/index.js';

@@ -1,6 +1,8 @@
 // The default sink: each batch's NDJSON lines written as they are to a stream (process.stdout by default).
 import type { Writable } from 'node:stream';
-import type { Sink, SinkBatch, SinkOutcome } from './types.js';
+import { z } from 'zod';
+import { defineSink, UNBOUNDED_LIMITS } from './descriptor.js';
+import type { PayloadLimits, Sink, SinkBatch, SinkOutcome } from './types.js';
 
 export interface StdoutSinkOptions {
   /** Where the lines go; the sink never ends or destroys it (it does not own it). */
@@ -71,6 +73,9 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal, what: string): Promise
 
 export class StdoutSink implements Sink {
   readonly type = 'stdout';
+  readonly limits: PayloadLimits = UNBOUNDED_LIMITS;
+  /** A stream has no credentials to refuse. */
+  readonly onAuthFailure = 'retry' as const;
   readonly #stream: Writable;
   readonly #state: StreamState;
   #closed = false;
@@ -140,3 +145,12 @@ function describe(err: unknown): string {
   }
   return String(err);
 }
+
+export const stdoutSinkSchema = z.strictObject({ type: z.literal('stdout') });
+
+export const stdoutSink = defineSink({
+  type: 'stdout',
+  schema: stdoutSinkSchema,
+  limits: UNBOUNDED_LIMITS,
+  create: (_config, context) => new StdoutSink(context.stdout ? { stream: context.stdout } : {}),
+});

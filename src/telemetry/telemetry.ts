@@ -50,6 +50,10 @@ export class Telemetry {
   readonly #deadLettered: Counter;
   readonly #checkpoints: Counter;
   readonly #blocked: Gauge<'source'>;
+  readonly #authFailures: Counter<'sink'>;
+  readonly #sinkStates: Gauge<'sink' | 'state'>;
+  /** Tenants per (sink type, state), mirrored into #sinkStates. */
+  readonly #stateCounts = new Map<string, number>();
 
   constructor(log: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.log = log;
@@ -120,6 +124,18 @@ export class Telemetry {
       name: 'logdriver_ingest_blocked',
       help: '1 while ingest is pushing back because the buffer is full.',
       labelNames: ['source'],
+      registers: r,
+    });
+    this.#authFailures = new Counter({
+      name: 'logdriver_delivery_auth_failures_total',
+      help: 'Sends refused for their credentials (401/403, revoked token, expired key), by sink type.',
+      labelNames: ['sink'],
+      registers: r,
+    });
+    this.#sinkStates = new Gauge({
+      name: 'logdriver_delivery_tenants',
+      help: 'Tenants with a lane, by sink type and delivery state (ok, retrying, auth_failed).',
+      labelNames: ['sink', 'state'],
       registers: r,
     });
   }
@@ -215,4 +231,40 @@ export class Telemetry {
     this.#batches.inc({ outcome: 'partial' });
     this.log.warn({ tenant, delivered, retried, rejected }, 'batch partially delivered');
   }
+
+  /** A lane's delivery state changed (`undefined`: the lane appeared or went away). */
+  sinkState(sink: string, from: SinkState | undefined, to: SinkState | undefined): void {
+    if (from === to) return;
+    for (const [state, delta] of [
+      [from, -1],
+      [to, 1],
+    ] as const) {
+      if (state === undefined) continue;
+      const key = `${sink}\u0000${state}`;
+      const n = (this.#stateCounts.get(key) ?? 0) + delta;
+      if (n === 0) this.#stateCounts.delete(key);
+      else this.#stateCounts.set(key, n);
+      this.#sinkStates.set({ sink, state }, n);
+    }
+  }
+
+  /** The sink refused the tenant's credentials; the lane holds and retries (policy `retry`). */
+  sinkAuthFailed(tenant: string, sink: string, reason: string, delayMs: number, attempt: number): void {
+    this.#authFailures.inc({ sink });
+    this.#batches.inc({ outcome: 'auth_failed' });
+    const { log, suppressed } = this.#throttle.admit(`auth:${tenant}`);
+    if (log)
+      this.log.error(
+        { tenant, sink, reason, delayMs, attempt, suppressed },
+        'sink refused the credentials; holding the tenant and retrying',
+      );
+  }
+
+  /** The sink accepted a batch and will confirm it later (indexer acknowledgement). */
+  batchAccepted(tenant: string, n: number): void {
+    this.#batches.inc({ outcome: 'accepted' });
+    this.log.debug({ tenant, events: n }, 'batch accepted; waiting for its acknowledgement');
+  }
 }
+
+export type SinkState = 'ok' | 'retrying' | 'auth_failed';

@@ -1,5 +1,14 @@
 // A scripted Sink for delivery tests: answers each send as its script says and records every call.
-import type { Sink, SinkBatch, SinkEvent, SinkOutcome } from '../../src/sinks/types.js';
+import { UNBOUNDED_LIMITS } from '../../src/sinks/descriptor.js';
+import type {
+  AuthFailurePolicy,
+  DeferredAckSettings,
+  PayloadLimits,
+  Sink,
+  SinkBatch,
+  SinkEvent,
+  SinkOutcome,
+} from '../../src/sinks/types.js';
 
 export interface SendCall {
   /** 0-based number of the call on this sink. */
@@ -29,6 +38,12 @@ export type SinkScript = (
 
 export class ScriptedSink implements Sink {
   readonly type: string;
+  /** Settable by a test: what delivery must claim within. */
+  limits: PayloadLimits = UNBOUNDED_LIMITS;
+  onAuthFailure: AuthFailurePolicy = 'retry';
+  /** Set (with `confirm`) to script a sink that acknowledges later. */
+  deferred?: DeferredAckSettings;
+  confirm?: (tenant: string, tokens: readonly string[], signal: AbortSignal) => Promise<ReadonlySet<string>>;
   readonly calls: SendCall[] = [];
   #script: SinkScript;
   #inFlight = 0;

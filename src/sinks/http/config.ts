@@ -1,8 +1,42 @@
-// Turns a validated HttpSinkConfig into frozen request settings; secret header values stay wrapped in Secret.
+// The generic http sink's config: its schema, and the frozen request settings it resolves to (secret header
+// values stay wrapped in Secret).
+import { z } from 'zod';
+import { byteSize, clientTls, onAuthFailure, positiveInt, secret } from '../../config/fields.js';
 import { Secret } from '../../config/secret.js';
-import type { HttpSinkConfig } from '../../config/schema.js';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
+import { UNBOUNDED_LIMITS } from '../descriptor.js';
+import type { PayloadLimits } from '../types.js';
 
+const httpAuth = z.union([
+  z.strictObject({ bearer: secret }),
+  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
+]);
+
+export const httpSinkSchema = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/ }),
+  /** ndjson: one envelope per line; json_array: one JSON array of envelopes. */
+  format: z.enum(['ndjson', 'json_array']).default('ndjson'),
+  headers: z.record(z.string(), secret).default({}),
+  auth: httpAuth.optional(),
+  gzip: z.boolean().default(false),
+  timeoutMs: positiveInt.default(30_000),
+  /** Extra CA bundle (PEM file) to trust; TLS verification itself cannot be turned off. */
+  tls: clientTls,
+  maxConnections: positiveInt.default(4),
+  /** What the endpoint accepts per request; unset: no bound beyond delivery.batchSize/maxBatchBytes. */
+  limits: z
+    .strictObject({
+      maxRequestBytes: byteSize.optional(),
+      maxEvents: positiveInt.optional(),
+      maxEventBytes: byteSize.optional(),
+    })
+    .prefault({}),
+  /** 401/403: hold the tenant's lane and retry (default), or dead-letter the batch. */
+  onAuthFailure,
+});
+
+export type HttpSinkConfig = z.output<typeof httpSinkSchema>;
 export type HttpFormat = HttpSinkConfig['format'];
 
 /** A header as the sink sends it: names lower-case; secret values are revealed only by `renderHeaders`. */
@@ -24,6 +58,7 @@ export interface HttpSinkSettings {
   readonly maxConnections: number;
   readonly caFile: string | undefined;
   readonly headers: readonly HeaderSetting[];
+  readonly limits: PayloadLimits;
 }
 
 export const CONTENT_TYPES: Readonly<Record<HttpFormat, string>> = {
@@ -98,7 +133,6 @@ export function resolveHttpSettings(cfg: HttpSinkConfig): HttpSinkSettings {
   if (!headers.has('content-type')) {
     headers.set('content-type', { name: 'content-type', value: CONTENT_TYPES[cfg.format] });
   }
-  if (cfg.gzip) headers.set('content-encoding', { name: 'content-encoding', value: 'gzip' });
 
   return Object.freeze({
     origin: url.origin,
@@ -110,6 +144,11 @@ export function resolveHttpSettings(cfg: HttpSinkConfig): HttpSinkSettings {
     maxConnections: cfg.maxConnections,
     caFile: cfg.tls.caFile,
     headers: Object.freeze([...headers.values()].map((h) => Object.freeze(h))),
+    limits: Object.freeze({
+      maxRequestBytes: cfg.limits.maxRequestBytes ?? UNBOUNDED_LIMITS.maxRequestBytes,
+      maxEvents: cfg.limits.maxEvents ?? UNBOUNDED_LIMITS.maxEvents,
+      maxEventBytes: cfg.limits.maxEventBytes ?? UNBOUNDED_LIMITS.maxEventBytes,
+    }),
   });
 }
 

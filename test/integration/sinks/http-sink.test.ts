@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sinkSchema, type HttpSinkConfig } from '../../../src/config/schema.js';
+import { sinkSchema } from '../../../src/config/schema.js';
+import type { HttpSinkConfig } from '../../../src/sinks/index.js';
 import { decodeLines } from '../../../src/buffer/lines.js';
 import { batchOf, encodeJsonArray } from '../../../src/sinks/envelope.js';
 import { HttpSink } from '../../../src/sinks/http/sink.js';
@@ -439,5 +440,79 @@ describe('HttpSink conformance: TLS', () => {
       kind: 'delivered',
     });
     expect(parseNdjson((server.received[0] as Received).body)).toEqual(expectedEnvelopes(sent));
+  });
+});
+
+describe('HttpSink conformance: payload limits and re-sends (the shared request loop)', () => {
+  const limited = (maxEvents: number, extra: Record<string, unknown> = {}) => ({
+    limits: { maxEvents, ...(extra.limits as object | undefined) },
+    ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'limits')),
+  });
+  const ids = (r: Received) => parseNdjson(r.body).map((e) => (e as { id: string }).id);
+
+  it('splits a batch past maxEvents into requests in order; all answered 200 => delivered', async () => {
+    const server = await fakeServer(reply(200));
+    const outcome = await sinkFor(server.url, limited(2)).send(batch(5), noAbort());
+    expect(outcome).toEqual({ kind: 'delivered' });
+    expect(server.received.map(ids)).toEqual([['evt-0', 'evt-1'], ['evt-2', 'evt-3'], ['evt-4']]);
+  });
+
+  it('a failing request stops the rest: earlier ones delivered, that one and later ones retried', async () => {
+    let n = 0;
+    const server = await fakeServer((_req, res) => {
+      res.writeHead(n++ === 1 ? 503 : 200, { 'retry-after': '3' });
+      res.end();
+    });
+    const outcome = await sinkFor(server.url, limited(2)).send(batch(5), noAbort());
+    expect(outcome).toEqual({
+      kind: 'partial',
+      retry: ['evt-2', 'evt-3', 'evt-4'],
+      rejected: [],
+      retryAfterMs: 3000,
+    });
+    expect(server.received).toHaveLength(2);
+  });
+
+  it('an event larger than maxEventBytes is dead-lettered with that reason; the rest are sent', async () => {
+    const server = await fakeServer(reply(200));
+    const evts = events(3);
+    const big = {
+      ...evts[1]!,
+      payload: Buffer.from(JSON.stringify({ tenantId: 'acme', pad: 'x'.repeat(5000) })),
+    };
+    const outcome = await sinkFor(server.url, { limits: { maxEventBytes: 1000 } }).send(
+      batchOf([evts[0]!, big, evts[2]!]),
+      noAbort(),
+    );
+    expect(outcome).toMatchObject({ kind: 'partial', retry: [] });
+    const rejected = outcome.kind === 'partial' ? outcome.rejected : [];
+    expect(rejected.map((r) => r.id)).toEqual(['evt-1']);
+    expect(rejected[0]!.reason).toMatch(/exceeds the http sink's limit of 1000 bytes/);
+    expect(server.received.flatMap(ids)).toEqual(['evt-0', 'evt-2']);
+  });
+
+  it('401 on the first request => auth_failed, and nothing after it is sent', async () => {
+    const server = await fakeServer(reply(401, '{"error":"token expired"}'));
+    const outcome = await sinkFor(server.url, limited(2)).send(batch(5), noAbort());
+    expect(outcome).toMatchObject({ kind: 'auth_failed', status: 401 });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('a retry of the same batch re-sends the encoded (gzipped) request without encoding again', async () => {
+    let n = 0;
+    const server = await fakeServer((_req, res) => {
+      res.writeHead(n++ === 0 ? 503 : 200);
+      res.end();
+    });
+    const sink = sinkFor(server.url, { gzip: true, format: 'json_array' });
+    const b = leaseLike(4);
+    let lines = 0;
+    const counted: SinkBatch = { ...b, ndjson: () => (lines++, b.ndjson()), events: () => b.events() };
+    expect((await sink.send(counted, noAbort())).kind).toBe('retry');
+    expect((await sink.send(counted, noAbort())).kind).toBe('delivered');
+    expect(lines).toBe(1);
+    expect(server.received).toHaveLength(2);
+    expect(server.received[0]!.body.equals(server.received[1]!.body)).toBe(true);
+    expect(JSON.parse(server.received[1]!.body.toString())).toEqual(expectedEnvelopes(b));
   });
 });

@@ -1,8 +1,8 @@
 // Tests for loadConfig: defaults, YAML/JSON files, read and validation errors, the frozen result.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCodes, isLogdriverError } from '../../../src/errors.js';
+import type { HttpSinkConfig } from '../../../src/sinks/index.js';
 import {
-  type HttpSinkConfig,
   describeConfigError,
   loadConfig,
   loadConfigDetailed,

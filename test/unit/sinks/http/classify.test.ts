@@ -1,13 +1,13 @@
 // Table tests for HTTP response classification: statuses, Retry-After forms, error bodies, 207 partials.
 import { describe, expect, it } from 'vitest';
+import { classifyResponse } from '../../../../src/sinks/http/classify.js';
 import {
   MAX_REASON_CHARS,
   MAX_RETRY_AFTER_MS,
-  classifyResponse,
   parseRetryAfter,
   sanitizeReason,
   type HttpResponseInfo,
-} from '../../../../src/sinks/http/classify.js';
+} from '../../../../src/sinks/transport/response.js';
 
 const NOW = Date.parse('2025-11-24T12:00:00Z');
 const ids = ['a', 'b', 'c'];
@@ -32,7 +32,16 @@ describe('classifyResponse: status table', () => {
     expect(classify(res(status))).toMatchObject({ kind: 'retry', status });
   });
 
-  it.each([400, 401, 403, 404, 409, 413, 422])('%i => rejected with the status', (status) => {
+  it.each([401, 403])('%i => auth_failed with the status (delivery applies onAuthFailure)', (status) => {
+    const o = classify(res(status, '{"error":"token revoked"}'));
+    expect(o).toEqual({
+      kind: 'auth_failed',
+      status,
+      reason: expect.stringContaining('token revoked') as string,
+    });
+  });
+
+  it.each([400, 404, 409, 413, 422])('%i => rejected with the status', (status) => {
     expect(classify(res(status, 'nope'))).toMatchObject({ kind: 'rejected', status });
   });
 
@@ -153,8 +162,8 @@ describe('classifyResponse: reasons from error bodies', () => {
     const body =
       'denied: Authorization: Bearer s3cr3t-token-value, also raw s3cr3t-token-value and Basic dXNlcjpwYXNz';
     const o = classify(res(401, body), ['Bearer s3cr3t-token-value', 's3cr3t-token-value']);
-    expect(o.kind).toBe('rejected');
-    const reason = o.kind === 'rejected' ? o.reason : '';
+    expect(o.kind).toBe('auth_failed');
+    const reason = o.kind === 'auth_failed' ? o.reason : '';
     expect(reason).not.toContain('s3cr3t');
     expect(reason).not.toContain('dXNlcjpwYXNz');
     expect(reason).toContain('[redacted]');
