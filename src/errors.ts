@@ -12,6 +12,7 @@ export const ErrorCodes = {
   BUFFER_COMMIT: 'LOGDRIVER_ERR_BUFFER_COMMIT',
   BUFFER_LOCKED: 'LOGDRIVER_ERR_BUFFER_LOCKED',
   SINK_CONFIG: 'LOGDRIVER_ERR_SINK_CONFIG',
+  SINK_AUTH: 'LOGDRIVER_ERR_SINK_AUTH',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -3,14 +3,21 @@
 import { z } from 'zod';
 import { ErrorCodes, LogdriverError } from '../errors.js';
 import type { SinkContext } from './descriptor.js';
+import { gcpLoggingSink } from './gcp_logging/index.js';
 import { httpSink } from './http/index.js';
+import { splunkHecSink } from './splunk_hec/index.js';
 import { stdoutSink } from './stdout.js';
 import type { Sink } from './types.js';
 
-const DESCRIPTORS = [stdoutSink, httpSink] as const;
+const DESCRIPTORS = [stdoutSink, httpSink, splunkHecSink, gcpLoggingSink] as const;
 
 /** A tenant's (or the default) sink config: one of the sink schemas, chosen by `type`. */
-export const sinkSchema = z.discriminatedUnion('type', [stdoutSink.schema, httpSink.schema]);
+export const sinkSchema = z.discriminatedUnion('type', [
+  stdoutSink.schema,
+  httpSink.schema,
+  splunkHecSink.schema,
+  gcpLoggingSink.schema,
+]);
 export type SinkConfig = z.output<typeof sinkSchema>;
 
 /** The sink type names, for messages and docs. */

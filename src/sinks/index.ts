@@ -13,4 +13,6 @@ export { defineSink, type SinkContext, type SinkDescriptor } from './descriptor.
 export { batchOf, encodeJsonArray, encodeNdjson, ndjsonToJsonArray } from './envelope.js';
 export { StdoutSink, stdoutSink, type StdoutSinkOptions } from './stdout.js';
 export * from './http/index.js';
+export * from './splunk_hec/index.js';
+export * from './gcp_logging/index.js';
 export * from './transport/index.js';

@@ -4,6 +4,7 @@
 // compressed) requests instead of encoding again.
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type {
   AuthFailurePolicy,
   DeferredAckSettings,
@@ -22,14 +23,18 @@ const gzipAsync = promisify(gzipCallback);
 /** Of an error answer only this much is kept, for the reason; the rest is discarded. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** Thrown by `authorize` when credentials could not be obtained; `rejected` means the issuer refused them. */
-export class SinkAuthError extends Error {
-  readonly code = 'LOGDRIVER_ERR_SINK_AUTH';
-  readonly rejected: boolean;
-  constructor(message: string, rejected: boolean, options?: { cause?: unknown }) {
-    super(message, options);
+/**
+ * Credentials could not be obtained (thrown by `authorize`, e.g. from a token endpoint). `authRejected`: the
+ * issuer refused them (not transient), which delivery treats as `auth_failed`; otherwise a `retry`.
+ */
+export class SinkAuthError extends LogdriverError {
+  readonly authRejected: boolean;
+  readonly status: number | undefined;
+  constructor(message: string, authRejected: boolean, status?: number, options?: { cause?: unknown }) {
+    super(ErrorCodes.SINK_AUTH, message, options);
     this.name = 'SinkAuthError';
-    this.rejected = rejected;
+    this.authRejected = authRejected;
+    this.status = status;
   }
 }
 
@@ -146,7 +151,11 @@ export abstract class HttpBatchSink implements Sink {
       credentials = requests.length > 0 ? await this.authorize(signal) : {};
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      if (err instanceof SinkAuthError && err.rejected) return { kind: 'auth_failed', reason };
+      if (err instanceof SinkAuthError && err.authRejected) {
+        return err.status === undefined
+          ? { kind: 'auth_failed', reason }
+          : { kind: 'auth_failed', reason, status: err.status };
+      }
       return { kind: 'retry', reason: `credentials: ${reason}` };
     }
 

@@ -20,6 +20,8 @@ import { decodeLines } from '../../../src/buffer/lines.js';
 import { batchOf, encodeJsonArray } from '../../../src/sinks/envelope.js';
 import { HttpSink } from '../../../src/sinks/http/sink.js';
 import type { SinkBatch, SinkEvent, SinkOutcome } from '../../../src/sinks/types.js';
+import { startFakeNdjson, type FakeNdjson } from '../../support/fakes/http-ndjson.js';
+import { runSinkConformance } from './conformance.js';
 
 interface Received {
   method: string;
@@ -515,4 +517,38 @@ describe('HttpSink conformance: payload limits and re-sends (the shared request 
     expect(server.received[0]!.body.equals(server.received[1]!.body)).toBe(true);
     expect(JSON.parse(server.received[1]!.body.toString())).toEqual(expectedEnvelopes(b));
   });
+});
+
+runSinkConformance({
+  name: 'http (generic 207 protocol)',
+  async start() {
+    const f = await startFakeNdjson();
+    return Object.assign(f, {
+      storedIds: () => f.stored,
+    });
+  },
+  sink: (fake, { timeoutMs, url }) => sinkFor(url ?? (fake as unknown as FakeNdjson).url, { timeoutMs }),
+  success: 'delivered',
+  documentedErrors: [
+    { name: '500 => retry', answer: { status: 500, body: 'internal' }, expect: 'retry' },
+    { name: '503 => retry', answer: { status: 503 }, expect: 'retry' },
+    { name: '408 => retry', answer: { status: 408 }, expect: 'retry' },
+    {
+      name: '400 => rejected (dead-lettered)',
+      answer: { status: 400, body: { error: 'bad' } },
+      expect: 'rejected',
+    },
+    { name: '413 => rejected', answer: { status: 413 }, expect: 'rejected' },
+    { name: '207 with a malformed body => retry', answer: { status: 207, body: 'nope' }, expect: 'retry' },
+    {
+      name: '302 (redirects are not followed) => retry',
+      answer: { status: 302, headers: { location: '/x' } },
+      expect: 'retry',
+    },
+  ],
+  unauthorized: { status: 401, body: { error: 'token expired' } },
+  forbidden: { status: 403, body: { error: 'forbidden' } },
+  // The generic protocol reads nothing from a 2xx body.
+  reset200: 'delivered',
+  garbage200: 'delivered',
 });

@@ -21,7 +21,7 @@ const nOf = (events: readonly SinkEvent[]) => events.map(numberOf);
 
 async function metric(h: Harness, name: string): Promise<{ labels: object; value: number }[]> {
   const m = h.telemetry.registry.getSingleMetric(name);
-  return m ? ((await m.get()).values) : [];
+  return m ? (await m.get()).values : [];
 }
 
 describe('payload limits', () => {
