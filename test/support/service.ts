@@ -69,14 +69,24 @@ export async function startChild(
   raw: Record<string, unknown>,
   dir: string,
   env: NodeJS.ProcessEnv = {},
+  /** Lines the child writes to stdout (stdout sinks) are pushed here when given; otherwise discarded. */
+  stdoutLines?: string[],
 ): Promise<ServiceProcess> {
   const file = join(dir, `config-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const withLog = deepMerge(raw, { log: { level: 'info' } });
   writeFileSync(file, JSON.stringify(withLog));
   const proc = spawn(process.execPath, [MAIN, 'run', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdoutLines ? 'pipe' : 'ignore', 'pipe'],
     env: { ...process.env, ...env },
   });
+  if (stdoutLines && proc.stdout) {
+    let rest = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop()!;
+      stdoutLines.push(...lines);
+    });
+  }
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
