@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../src/errors.js';
-import { ConfigError, Secret, loadConfig } from '../../../src/config/index.js';
+import { ConfigError, Secret, loadConfig, sinkSchema } from '../../../src/config/index.js';
 import { revealed } from './helpers.js';
 
 const root = join(import.meta.dirname, '../../fixtures/config');
@@ -103,5 +103,32 @@ describe('examples/logdriver.yaml', () => {
     expect((error as ConfigError).message).toContain(
       'tenants.acme.sink.auth.bearer: environment variable ACME_TOKEN',
     );
+  });
+});
+
+describe('examples of the SIEM sinks', () => {
+  const dir = join(import.meta.dirname, '../../../examples');
+  /** The sink as written, against the same sink given only its required keys: what differs is not a default. */
+  function differences(sink: Record<string, unknown>, required: Record<string, unknown>): string[] {
+    const minimal = revealed(sinkSchema.parse(required)) as Record<string, unknown>;
+    const full = revealed(sink) as Record<string, unknown>;
+    return Object.keys(full).filter((k) => JSON.stringify(full[k]) !== JSON.stringify(minimal[k]));
+  }
+
+  it('examples/splunk-hec.yaml loads, and spells out the defaults of every key it sets', () => {
+    const c = loadConfig({ file: join(dir, 'splunk-hec.yaml'), env: { ACME_HEC_TOKEN: 'hec-token-value' } });
+    const sink = c.tenants.acme!.sink;
+    if (sink.type !== 'splunk_hec') throw new Error('the example tenant must use splunk_hec');
+    expect(sink.token.reveal()).toBe('hec-token-value');
+    const required = { type: 'splunk_hec', url: sink.url, token: 'x' };
+    expect(differences(sink as unknown as Record<string, unknown>, required)).toEqual(['token']);
+  });
+
+  it('examples/gcp-logging.yaml loads, and spells out the defaults of every key it sets', () => {
+    const c = loadConfig({ file: join(dir, 'gcp-logging.yaml'), env: {} });
+    const sink = c.tenants.globex!.sink;
+    if (sink.type !== 'gcp_logging') throw new Error('the example tenant must use gcp_logging');
+    const required = { type: 'gcp_logging', credentials: sink.credentials };
+    expect(differences(sink as unknown as Record<string, unknown>, required)).toEqual([]);
   });
 });
