@@ -81,9 +81,17 @@ export function transportReason(err: unknown, secrets: readonly string[] = []): 
   return `transport error: ${detail}`;
 }
 
-function proxyFor(url: URL, env: NodeJS.ProcessEnv): boolean {
-  const name = url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
-  return Boolean(env[name] ?? env[name.toLowerCase()]);
+/** The proxy settings of an environment, as undici's EnvHttpProxyAgent reads them (either case). */
+function proxySettings(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
+  const read = (name: string): string | undefined => env[name.toLowerCase()] ?? env[name] ?? undefined;
+  const out: { httpProxy?: string; httpsProxy?: string; noProxy?: string } = {};
+  const http = read('HTTP_PROXY');
+  const https = read('HTTPS_PROXY');
+  const no = read('NO_PROXY');
+  if (http) out.httpProxy = http;
+  if (https) out.httpsProxy = https;
+  if (no !== undefined) out.noProxy = no;
+  return out;
 }
 
 export class HttpTransport {
@@ -116,10 +124,12 @@ export class HttpTransport {
         ? { timeout: opts.timeoutMs }
         : { timeout: opts.timeoutMs, ca: [...rootCertificates, ca] };
     const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs };
-    const env = opts.env ?? process.env;
-    // A proxy only when the environment names one; NO_PROXY is honoured by undici's EnvHttpProxyAgent.
-    this.#dispatcher = proxyFor(url, env)
-      ? new EnvHttpProxyAgent({ ...timeouts, connections: opts.maxConnections, connect })
+    const proxy = proxySettings(opts.env ?? process.env);
+    const proxied = url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy;
+    // A proxy only when the environment names one for this scheme; NO_PROXY is honoured by undici's
+    // EnvHttpProxyAgent, which gets the settings explicitly (not from process.env behind our back).
+    this.#dispatcher = proxied
+      ? new EnvHttpProxyAgent({ ...timeouts, ...proxy, connections: opts.maxConnections, connect })
       : new Pool(this.origin, { ...timeouts, connections: opts.maxConnections, connect });
   }
 
