@@ -82,7 +82,11 @@ export function transportReason(err: unknown, secrets: readonly string[] = []): 
 }
 
 /** The proxy settings of an environment, as undici's EnvHttpProxyAgent reads them (either case). */
-function proxySettings(env: NodeJS.ProcessEnv): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
+function proxySettings(env: NodeJS.ProcessEnv): {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+} {
   const read = (name: string): string | undefined => env[name.toLowerCase()] ?? env[name] ?? undefined;
   const out: { httpProxy?: string; httpsProxy?: string; noProxy?: string } = {};
   const http = read('HTTP_PROXY');
