@@ -230,7 +230,15 @@ export class ServiceAccountTokenSource {
 
   async #fetch(signal: AbortSignal): Promise<CachedToken> {
     const assertion = signJwtAssertion(this.#key, { scope: this.#scope, nowMs: this.#now() });
-    const secrets = [assertion, assertion.slice(assertion.lastIndexOf('.') + 1), this.#key.privateKey];
+    // The whole assertion, its signature, its unsigned header.claims part (an echo of it alone still names the
+    // key and account), and the key.
+    const signedPart = assertion.slice(0, assertion.lastIndexOf('.'));
+    const secrets = [
+      assertion,
+      signedPart,
+      assertion.slice(assertion.lastIndexOf('.') + 1),
+      this.#key.privateKey,
+    ];
     const form = new URLSearchParams({ grant_type: JWT_BEARER, assertion }).toString();
     const started = this.#now(); // expiry counts from before the request: never later than the server's
     let res: HttpResponseInfo;

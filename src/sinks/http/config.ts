@@ -7,10 +7,17 @@ import { ErrorCodes, LogdriverError } from '../../errors.js';
 import { UNBOUNDED_LIMITS } from '../descriptor.js';
 import type { PayloadLimits } from '../types.js';
 
-const httpAuth = z.union([
-  z.strictObject({ bearer: secret }),
-  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
-]);
+// Both forms at once would fail each union branch with "unknown key": say what is wrong before the union runs.
+const oneAuthForm = z.custom<unknown>(
+  (v) => !(typeof v === 'object' && v !== null && 'bearer' in v && 'basic' in v),
+  'set either bearer or basic, not both',
+);
+const httpAuth = oneAuthForm.pipe(
+  z.union([
+    z.strictObject({ bearer: secret }),
+    z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secret }) }),
+  ]),
+);
 
 export const httpSinkSchema = z.strictObject({
   type: z.literal('http'),
@@ -169,6 +176,12 @@ export function secretValues(settings: HttpSinkSettings): string[] {
     // Also the bare credential after a scheme word ("Bearer xyz" -> "xyz"), which servers often echo alone.
     const space = v.indexOf(' ');
     if (space > 0 && space < v.length - 1) out.push(v.slice(space + 1));
+    // And for Basic, what it encodes: a server may echo the decoded "user:password" or the password alone.
+    if (h.name === 'authorization' && /^basic /i.test(v)) {
+      const pair = Buffer.from(v.slice(6), 'base64').toString('utf8');
+      out.push(pair, pair.slice(pair.indexOf(':') + 1));
+    }
   }
-  return out.filter((v) => v.length > 0);
+  // Longest first, so a value containing another is scrubbed whole.
+  return out.filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
 }
