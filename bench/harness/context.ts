@@ -93,6 +93,7 @@ export class BenchContext {
     run: RunDirs,
     sinkUrl: string,
     overrides: Record<string, unknown> = {},
+    defaultSink?: Record<string, unknown>,
   ): Promise<ServiceHandle> {
     this.checkAborted();
     return startServiceProcess(this.children, {
@@ -102,6 +103,7 @@ export class BenchContext {
       statsFile: run.statsFile,
       sinkUrl,
       overrides,
+      ...(defaultSink === undefined ? {} : { defaultSink }),
     });
   }
 

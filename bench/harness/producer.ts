@@ -18,6 +18,8 @@ export interface ProducerSpec {
   /** timestampMillis of the first event (fixing it makes the event sequence reproducible). */
   start?: number;
   size?: number;
+  /** Simulated arrival rate of the events' timestamps (`--events-per-sec`); the generator's default otherwise. */
+  eventsPerSec?: number;
 }
 
 export interface ProducerResult {
@@ -46,6 +48,7 @@ export function producerArgs(p: ProducerSpec): string[] {
   if (p.skew !== undefined) args.push('--skew', String(p.skew));
   if (p.seed !== undefined) args.push('--seed', String(p.seed));
   if (p.start !== undefined) args.push('--start', String(p.start));
+  if (p.eventsPerSec !== undefined) args.push('--events-per-sec', String(p.eventsPerSec));
   return args;
 }
 

@@ -82,6 +82,8 @@ export interface ServiceStart {
   statsFile: string;
   sinkUrl: string;
   overrides?: Json;
+  /** Replaces the default sink (the mock sink over http) as a whole, e.g. with another sink type. */
+  defaultSink?: Json;
 }
 
 export interface ServiceHandle {
@@ -112,6 +114,7 @@ export async function startServiceProcess(children: ChildSet, s: ServiceStart): 
     }),
     s.overrides ?? {},
   );
+  if (s.defaultSink !== undefined) config.defaultSink = s.defaultSink;
   const configFile = join(s.dir, `${s.name}.config.json`);
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   // The child inherits this environment, so its LOGDRIVER_* overrides apply here too; a bad config fails now.

@@ -2,6 +2,7 @@
 export {
   SCENARIOS,
   SCENARIO_NAMES,
+  SUITE_NAMES,
   isScenarioName,
   param,
   paramsFor,

@@ -4,7 +4,7 @@
 // test (every scenario has the same param names in both sizes, all positive). `service` is merged over
 // the harness's base service config, so a scenario's tuning is visible here rather than buried in code.
 
-export type ScenarioName = 'journal' | 'ingest' | 'e2e' | 'outage' | 'soak' | 'restart' | 'tenants';
+export type ScenarioName = 'journal' | 'ingest' | 'e2e' | 'outage' | 'soak' | 'restart' | 'tenants' | 'sinks';
 
 export interface ScenarioSpec {
   readonly name: ScenarioName;
@@ -18,6 +18,8 @@ export interface ScenarioSpec {
   readonly service?: Readonly<Record<string, unknown>>;
   /** Extra mock-sink flags, by role. */
   readonly sinkArgs?: Readonly<Record<string, readonly string[]>>;
+  /** false: run only by name, not by `bench quick` / `bench all` (a comparison on demand). Default true. */
+  readonly suite?: boolean;
 }
 
 export const SCENARIOS: readonly ScenarioSpec[] = [
@@ -75,10 +77,25 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     // The bad tenant's own sink instance answers 503 to everything.
     sinkArgs: { bad: ['--fail-rate', '1', '--fail-status', '503'] },
   },
+  {
+    name: 'sinks',
+    title:
+      'the same e2e load through http ndjson, splunk_hec, splunk_hec+useAck and gcp_logging into loopback fakes',
+    // count: the full-speed load; rate x seconds: a paced load whose event timestamps follow the clock (the
+    // HEC and Cloud Logging latency origin); ackDelayMs: the mock HEC's indexing delay for useAck.
+    full: { count: 1_000_000, rate: 5000, seconds: 10, tenants: 10, ackDelayMs: 100 },
+    quick: { count: 200_000, rate: 5000, seconds: 6, tenants: 10, ackDelayMs: 100 },
+    suite: false,
+  },
 ];
 
-/** Scenario names in suite order. */
+/** Every scenario name, suite order first. */
 export const SCENARIO_NAMES: readonly ScenarioName[] = SCENARIOS.map((s) => s.name);
+
+/** The scenarios `bench quick` and `bench all` run, in order (the others run by name only). */
+export const SUITE_NAMES: readonly ScenarioName[] = SCENARIOS.filter((s) => s.suite !== false).map(
+  (s) => s.name,
+);
 
 export function isScenarioName(name: string): name is ScenarioName {
   return (SCENARIO_NAMES as readonly string[]).includes(name);

@@ -3,7 +3,13 @@
 // Only the scenario table (plain data, for --help and argument checks) is imported here; the harness and its
 // charting libraries are loaded when a benchmark runs, so the service and the other commands never load them.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SCENARIO_NAMES, SCENARIOS, isScenarioName, type ScenarioName } from '../../bench/scenarios/index.js';
+import {
+  SCENARIO_NAMES,
+  SCENARIOS,
+  SUITE_NAMES,
+  isScenarioName,
+  type ScenarioName,
+} from '../../bench/scenarios/index.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -18,10 +24,10 @@ function positiveInt(v: string): number {
   return Number(v);
 }
 
-/** `quick` = every scenario quick; `all` = every scenario full size; otherwise one scenario. */
+/** `quick` = every suite scenario quick; `all` = every suite scenario full size; otherwise one scenario. */
 export function resolveScenarios(arg: string, quickFlag: boolean): { names: ScenarioName[]; quick: boolean } {
-  if (arg === 'quick') return { names: [...SCENARIO_NAMES], quick: true };
-  if (arg === 'all') return { names: [...SCENARIO_NAMES], quick: quickFlag };
+  if (arg === 'quick') return { names: [...SUITE_NAMES], quick: true };
+  if (arg === 'all') return { names: [...SUITE_NAMES], quick: quickFlag };
   if (isScenarioName(arg)) return { names: [arg], quick: quickFlag };
   throw new InvalidArgumentError(
     `unknown scenario "${arg}" (one of ${[...SCENARIO_NAMES, 'quick', 'all'].join(', ')})`,
@@ -69,7 +75,9 @@ async function runBenchCommand(scenario: string, flags: BenchFlags): Promise<voi
 }
 
 export function benchCommand(): Command {
-  const list = SCENARIOS.map((s) => `  ${s.name.padEnd(8)} ${s.title}`).join('\n');
+  const list = SCENARIOS.map(
+    (s) => `  ${s.name.padEnd(8)} ${s.title}${s.suite === false ? ' (by name only)' : ''}`,
+  ).join('\n');
   return new Command('bench')
     .description('run a benchmark scenario (service, mock sink and producer as separate processes)')
     .argument('<scenario>', `one of: ${[...SCENARIO_NAMES, 'quick', 'all'].join(', ')}`)
@@ -84,7 +92,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--keep-data', 'keep the temporary data directories'))
     .addHelpText(
       'after',
-      `\nScenarios:\n${list}\n  quick    every scenario with --quick sizes\n  all      every scenario`,
+      `\nScenarios:\n${list}\n  quick    every suite scenario with --quick sizes\n  all      every suite scenario`,
     )
     .action(async (scenario: string, flags: BenchFlags) => {
       try {

@@ -1,4 +1,6 @@
 // `logdriver mock-sink`: runs the loopback mock HTTP sink as its own process for benchmarks and manual tests.
+// `--protocol splunk_hec|gcp_logging` makes it answer as Splunk HEC or Cloud Logging (src/tools/mock-sink/
+// protocols.ts; the gcp_logging token endpoint does not verify JWT signatures).
 //
 // Prints `listening on http://HOST:PORT` on stdout once ready (the bench harness parses that line), a
 // one-line summary on stderr every --summary-ms, and on SIGTERM/SIGINT the final JSON report (one line)
@@ -13,6 +15,7 @@ import {
   type MockSinkReport,
   type Outage,
   type SinkMode,
+  type SinkProtocol,
 } from '../tools/mock-sink/index.js';
 
 interface CliOptions {
@@ -25,6 +28,8 @@ interface CliOptions {
   hangMs: number;
   outage: Outage[];
   mode: SinkMode;
+  protocol: SinkProtocol;
+  ackDelay: number;
   retryAfter: number;
   token?: string;
   seed: number;
@@ -115,6 +120,8 @@ async function run(o: CliOptions): Promise<void> {
     hangMs: o.hangMs,
     outages: o.outage,
     mode: o.mode,
+    protocol: o.protocol,
+    ackDelayMs: o.ackDelay,
     retryAfterSec: o.retryAfter,
     seed: o.seed,
     ...(o.token === undefined ? {} : { token: o.token }),
@@ -200,6 +207,20 @@ export function mockSinkCommand(): Command {
         .choices(['ok', 'down', 'reject', 'throttle'])
         .default('ok'),
     )
+    .addOption(
+      new Option(
+        '--protocol <protocol>',
+        'answer as logdriver envelopes (http), Splunk HEC (splunk_hec) or Cloud Logging (gcp_logging)',
+      )
+        .choices(['http', 'splunk_hec', 'gcp_logging'])
+        .default('http'),
+    )
+    .option(
+      '--ack-delay <ms>',
+      'splunk_hec: an ackId turns true this long after its request was answered',
+      nonNegativeInt('ack-delay'),
+      0,
+    )
     .option(
       '--retry-after <sec>',
       'Retry-After seconds sent with 429 (throttle)',
@@ -207,7 +228,10 @@ export function mockSinkCommand(): Command {
       1,
     )
     .addOption(
-      new Option('--token <token>', 'require Authorization: Bearer <token>').env('LOGDRIVER_MOCK_SINK_TOKEN'),
+      new Option(
+        '--token <token>',
+        'require Authorization: Bearer <token> (splunk_hec: Splunk <token>; gcp_logging: tokens from /token)',
+      ).env('LOGDRIVER_MOCK_SINK_TOKEN'),
     )
     .option('--seed <n>', 'seed of the random decisions', nonNegativeInt('seed'), 1)
     .option('--report-file <file>', 'also write the final JSON report here on SIGTERM/SIGINT')

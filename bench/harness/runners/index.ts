@@ -6,6 +6,7 @@ import { runIngest } from './ingest.js';
 import { runJournalScenario } from './journal.js';
 import { runOutage } from './outage.js';
 import { runRestart } from './restart.js';
+import { runSinks } from './sinks.js';
 import { runSoak } from './soak.js';
 import { runTenants } from './tenants.js';
 
@@ -17,6 +18,7 @@ export const RUNNERS: Readonly<Record<ScenarioName, Runner>> = Object.freeze({
   soak: runSoak,
   restart: runRestart,
   tenants: runTenants,
+  sinks: runSinks,
 });
 
 export type { Runner, RunnerOutput, Sample } from './common.js';

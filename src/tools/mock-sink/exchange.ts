@@ -2,11 +2,20 @@
 //
 // The decision order is part of the contract: 401 (auth), 413 (size), 503 (outage window), the mode
 // (down 503 / reject 400 / throttle 429), a hang (timeoutRate), an injected failure (failRate),
-// 400/415 (unreadable body), then 200 with the envelopes to record.
+// 400/415 (unreadable body), then 200 with the envelopes to record. With protocol splunk_hec or gcp_logging
+// the auth check, the body format and the answers' bodies are that protocol's (protocols.ts).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { decodeBody, parseEnvelopes } from './body.js';
 import type { Envelope } from './ledger.js';
 import type { MockSinkOptions } from './options.js';
+import {
+  errorBody,
+  hecAuthProblem,
+  hecChannel,
+  parseGcpBody,
+  parseHecBody,
+  type GcpTokens,
+} from './protocols.js';
 
 export interface Answer {
   status: number;
@@ -16,6 +25,8 @@ export interface Answer {
   record?: Envelope[];
   /** The body was refused as unreadable (counted in badRequests). */
   bad?: boolean;
+  /** splunk_hec: the request channel; the server issues an ackId and records `record` once it is acked. */
+  ackChannel?: string;
 }
 
 export const CONTROL_BODY_LIMIT = 1024 * 1024;
@@ -79,36 +90,100 @@ export interface ExchangeInput {
   failRoll: number;
 }
 
-/** The answer to one ingest request under options `o`, or 'hang' to never answer it. */
-export async function decide(o: MockSinkOptions, x: ExchangeInput): Promise<Answer | 'hang'> {
-  if (!matchesAuth(x.headers.authorization, o)) {
-    const challenge = o.token !== undefined ? 'Bearer' : 'Basic realm="mock-sink"';
-    return { status: 401, body: { error: 'unauthorized' }, headers: { 'www-authenticate': challenge } };
+/** The refusal of the request's credentials under the protocol, or undefined when they pass. */
+function authProblem(
+  o: MockSinkOptions,
+  x: ExchangeInput,
+  tokens: GcpTokens | undefined,
+): Answer | undefined {
+  const header = x.headers.authorization;
+  switch (o.protocol) {
+    case 'splunk_hec':
+      return hecAuthProblem(header, o.token);
+    case 'gcp_logging':
+      if (tokens?.valid(header, Date.now())) return undefined;
+      return {
+        status: 401,
+        body: errorBody('gcp_logging', 401, 'Request had invalid authentication credentials.'),
+        headers: { 'www-authenticate': 'Bearer realm="mock-sink"' },
+      };
+    case 'http':
+      if (matchesAuth(header, o)) return undefined;
+      return {
+        status: 401,
+        body: { error: 'unauthorized' },
+        headers: { 'www-authenticate': o.token !== undefined ? 'Bearer' : 'Basic realm="mock-sink"' },
+      };
   }
-  if (x.tooLarge) return { status: 413, body: { error: `body exceeds ${o.maxBodyBytes} bytes` }, bad: true };
+}
+
+/**
+ * The answer to one ingest request under options `o`, or 'hang' to never answer it. `tokens`: the access
+ * tokens the gcp_logging protocol's /token issued (required for that protocol).
+ */
+export async function decide(
+  o: MockSinkOptions,
+  x: ExchangeInput,
+  tokens?: GcpTokens,
+): Promise<Answer | 'hang'> {
+  const p = o.protocol;
+  const refused = authProblem(o, x, tokens);
+  if (refused) return refused;
+  if (x.tooLarge) {
+    return { status: 413, body: errorBody(p, 413, `body exceeds ${o.maxBodyBytes} bytes`, 6), bad: true };
+  }
   const outage = o.outages.find((w) => x.sinceStartMs >= w.startMs && x.sinceStartMs < w.endMs);
   if (outage) {
     const retry = outage.retryAfterSec;
     return {
       status: 503,
-      body: { error: 'outage' },
+      body: errorBody(p, 503, p === 'splunk_hec' ? 'Server is busy' : 'outage'),
       headers: retry === undefined ? {} : { 'retry-after': `${retry}` },
     };
   }
   switch (o.mode) {
     case 'down':
-      return { status: 503, body: { error: 'down' } };
+      return { status: 503, body: errorBody(p, 503, p === 'splunk_hec' ? 'Server is busy' : 'down') };
     case 'reject':
-      return { status: 400, body: { error: 'rejected by mock sink (mode reject)' } };
+      return { status: 400, body: errorBody(p, 400, 'rejected by mock sink (mode reject)', 6) };
     case 'throttle':
-      return { status: 429, body: { error: 'throttled' }, headers: { 'retry-after': `${o.retryAfterSec}` } };
+      return {
+        status: 429,
+        body: errorBody(p, 429, 'throttled'),
+        headers: { 'retry-after': `${o.retryAfterSec}` },
+      };
     case 'ok':
       break;
   }
   if (x.timeoutRoll < o.timeoutRate) return 'hang';
-  if (x.failRoll < o.failRate) return { status: o.failStatus, body: { error: 'injected failure' } };
+  if (x.failRoll < o.failRate) {
+    return { status: o.failStatus, body: errorBody(p, o.failStatus, 'injected failure', 8) };
+  }
   const decoded = await decodeBody(x.raw, x.headers['content-encoding'], o.maxBodyBytes);
-  const parsed = decoded.ok ? parseEnvelopes(decoded.body, x.headers['content-type']) : decoded;
-  if (!parsed.ok) return { status: parsed.status, body: { error: parsed.message }, bad: true };
-  return { status: 200, body: { accepted: parsed.envelopes.length }, record: parsed.envelopes };
+  if (!decoded.ok)
+    return { status: decoded.status, body: errorBody(p, decoded.status, decoded.message, 6), bad: true };
+  switch (p) {
+    case 'splunk_hec': {
+      const parsed = parseHecBody(decoded.body);
+      if (!parsed.ok) return { status: parsed.status, body: parsed.body, bad: true };
+      const channel = hecChannel(x.headers);
+      return {
+        status: 200,
+        body: { text: 'Success', code: 0 },
+        record: parsed.envelopes,
+        ...(channel === undefined ? {} : { ackChannel: channel }),
+      };
+    }
+    case 'gcp_logging': {
+      const parsed = parseGcpBody(decoded.body);
+      if (!parsed.ok)
+        return { status: parsed.status, body: errorBody(p, parsed.status, parsed.message), bad: true };
+      return { status: 200, body: {}, record: parsed.envelopes };
+    }
+    case 'http': {
+      const parsed = parseEnvelopes(decoded.body, x.headers['content-type']);
+      if (!parsed.ok) return { status: parsed.status, body: { error: parsed.message }, bad: true };
+      return { status: 200, body: { accepted: parsed.envelopes.length }, record: parsed.envelopes };
+    }
+  }
 }

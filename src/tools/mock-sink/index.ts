@@ -13,7 +13,19 @@ export {
   type MockSinkOptions,
   type Outage,
   type SinkMode,
+  type SinkProtocol,
+  SINK_PROTOCOLS,
 } from './options.js';
+export {
+  GcpTokens,
+  HecAcks,
+  parseGcpBody,
+  parseHecBody,
+  splitConcatenatedJson,
+  GCP_TOKEN_PATH,
+  GCP_WRITE_PATH,
+  HEC_ACK_PATH,
+} from './protocols.js';
 export { Ledger, parseEventId, type Envelope, type LedgerTotals, type TenantCounts } from './ledger.js';
 export { LatencyHistogram, bucketIndex, bucketLowerBound, rankOf, type LatencySummary } from './histogram.js';
 export { SeqSet } from './seq-set.js';

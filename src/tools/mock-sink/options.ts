@@ -16,6 +16,9 @@ export class MockSinkError extends Error {
 }
 
 export type SinkMode = 'ok' | 'down' | 'reject' | 'throttle';
+/** The wire protocol the mock answers: logdriver's envelopes, Splunk HEC, or Cloud Logging entries:write. */
+export type SinkProtocol = 'http' | 'splunk_hec' | 'gcp_logging';
+export const SINK_PROTOCOLS: readonly SinkProtocol[] = ['http', 'splunk_hec', 'gcp_logging'];
 /** A fixed delay, or one drawn uniformly from [min, max] per request. */
 export type Latency = number | { min: number; max: number };
 /** A window, in ms since the server started, during which every ingest request gets 503. */
@@ -31,6 +34,10 @@ export interface MockSinkOptions {
   host: string;
   /** 0 lets the OS choose. Fixed at start. */
   port: number;
+  /** Which protocol ingest speaks (see protocols.ts). Fixed at start. */
+  protocol: SinkProtocol;
+  /** splunk_hec with a request channel: an ackId turns true this long after its request was answered. */
+  ackDelayMs: number;
   latencyMs: Latency;
   /** Probability of answering `failStatus` without recording the batch. */
   failRate: number;
@@ -42,7 +49,10 @@ export interface MockSinkOptions {
   mode: SinkMode;
   /** Retry-After sent with `throttle` (429) answers. */
   retryAfterSec: number;
-  /** When set, ingest requires `Authorization: Bearer <token>` (or the basic credentials, if also set). */
+  /**
+   * When set, ingest requires `Authorization: Bearer <token>` (or the basic credentials, if also set); with
+   * protocol splunk_hec, `Authorization: Splunk <token>`. gcp_logging ignores it: it checks tokens of /token.
+   */
   token: string | undefined;
   basic: { username: string; password: string } | undefined;
   /** Seed of the random decisions (fail, timeout, latency); reset() reseeds. */
@@ -56,6 +66,8 @@ export interface MockSinkOptions {
 export const DEFAULT_OPTIONS: Readonly<MockSinkOptions> = Object.freeze({
   host: '127.0.0.1',
   port: 0,
+  protocol: 'http',
+  ackDelayMs: 0,
   latencyMs: 0,
   failRate: 0,
   failStatus: 503,
@@ -85,6 +97,7 @@ const outage = z
 
 const runtimeShape = {
   latencyMs: latency,
+  ackDelayMs: nonNegative,
   failRate: probability,
   failStatus: z.union([z.literal(500), z.literal(503)]),
   timeoutRate: probability,
@@ -100,7 +113,12 @@ const runtimeShape = {
 };
 const runtimePatch = z.strictObject(runtimeShape).partial();
 const startPatch = z
-  .strictObject({ ...runtimeShape, host: z.string().min(1), port: z.number().int().min(0).max(65535) })
+  .strictObject({
+    ...runtimeShape,
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    protocol: z.enum(['http', 'splunk_hec', 'gcp_logging']),
+  })
   .partial();
 
 function describe(err: z.ZodError): string {
@@ -110,7 +128,7 @@ function describe(err: z.ZodError): string {
 }
 
 /**
- * Validates `patch` and merges it over `base`. With `runtime`, host and port are refused (they are
+ * Validates `patch` and merges it over `base`. With `runtime`, host, port and protocol are refused (they are
  * fixed once the server listens). Keys explicitly set to undefined (token, basic) clear the value.
  */
 export function resolveOptions(

@@ -4,7 +4,9 @@
 // answered as exchange.ts decides after waiting `latencyMs`. A batch is recorded only in the tick its
 // 2xx is written, and only if the client is still connected, so "delivered" means exactly "the client
 // could have seen a 2xx". Three random draws are taken per request whatever the options, so a seed
-// yields the same decisions for the same request order.
+// yields the same decisions for the same request order. With protocol splunk_hec or gcp_logging, ingest is
+// that protocol's path only (others get 404), plus its side endpoint: the HEC ack query or the OAuth token
+// endpoint (protocols.ts); a HEC request on a channel is recorded when its ackId is first reported true.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTROL_BODY_LIMIT, decide, readBody, sendAnswer } from './exchange.js';
@@ -17,6 +19,18 @@ import {
   resolveOptions,
   type MockSinkOptions,
 } from './options.js';
+import {
+  GCP_TOKEN_PATH,
+  GCP_WRITE_PATH,
+  GcpTokens,
+  HEC_ACK_PATH,
+  HEC_EVENT_PATHS,
+  HecAcks,
+  errorBody,
+  hecAuthProblem,
+  hecChannel,
+  parseAckQuery,
+} from './protocols.js';
 import { seededRandom } from './random.js';
 import type { MockSink, MockSinkReport } from './types.js';
 
@@ -35,6 +49,8 @@ class MockSinkServer implements MockSink {
   private opts: MockSinkOptions;
   private random: () => number;
   private readonly ledger = new Ledger();
+  private readonly acks = new HecAcks();
+  private readonly tokens = new GcpTokens();
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) sendAnswer(res, { status: 500, body: { error: String(err) } });
@@ -82,11 +98,16 @@ class MockSinkServer implements MockSink {
       firstAt: t.firstAt,
       lastAt: t.lastAt,
       startedAt: this.startedAt,
+      protocol: this.opts.protocol,
+      ackQueries: this.acks.queries,
+      pendingAcks: this.acks.pending,
+      tokensIssued: this.tokens.issued,
     };
   }
 
   reset(): void {
     this.ledger.reset();
+    this.acks.reset();
     this.statusCounts = new Map();
     this.requests = 0;
     this.badRequests = 0;
@@ -185,7 +206,56 @@ class MockSinkServer implements MockSink {
     }
     if (path === '/_control' && method === 'POST') return this.control(req, res);
     if (method !== 'POST') return sendAnswer(res, { status: 405, headers: { allow: 'POST' } });
+    const protocol = this.opts.protocol;
+    if (protocol === 'splunk_hec') {
+      const p = path.replace(/\/+$/, '');
+      if (p === HEC_ACK_PATH) return this.hecAck(req, res);
+      if (!HEC_EVENT_PATHS.has(p)) return this.notFound(req, res);
+    } else if (protocol === 'gcp_logging') {
+      if (path === GCP_TOKEN_PATH) return this.gcpToken(req, res);
+      if (path !== GCP_WRITE_PATH) return this.notFound(req, res);
+    }
     return this.ingest(req, res);
+  }
+
+  private async notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if ((await readBody(req, CONTROL_BODY_LIMIT)) === null) return;
+    const body = errorBody(
+      this.opts.protocol,
+      404,
+      `no ${this.opts.protocol} endpoint at ${req.url ?? '/'}`,
+      404,
+    );
+    sendAnswer(res, { status: 404, body });
+  }
+
+  /** POST /services/collector/ack: which ackIds of the channel are indexed (recording their events). */
+  private async hecAck(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const read = await readBody(req, CONTROL_BODY_LIMIT);
+    if (read === null) return;
+    const refused = hecAuthProblem(req.headers.authorization, this.opts.token);
+    if (refused) return sendAnswer(res, refused);
+    const channel = hecChannel(req.headers);
+    if (channel === undefined) {
+      return sendAnswer(res, { status: 400, body: { text: 'Data channel is missing', code: 10 } });
+    }
+    const ids = read.tooLarge ? undefined : parseAckQuery(read.body);
+    if (ids === undefined)
+      return sendAnswer(res, { status: 400, body: { text: 'Invalid data format', code: 6 } });
+    const now = Date.now();
+    const acks = this.acks.query(channel, ids, this.opts.ackDelayMs, now, (envelopes) =>
+      this.ledger.recordBatch(envelopes, now, this.opts.keepEvents),
+    );
+    sendAnswer(res, { status: 200, body: { acks } });
+    this.notify();
+  }
+
+  /** POST /token: an access token for a JWT bearer grant (signature not verified; see protocols.ts). */
+  private async gcpToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const read = await readBody(req, CONTROL_BODY_LIMIT);
+    if (read === null) return;
+    if (read.tooLarge) return sendAnswer(res, { status: 413, body: { error: 'invalid_request' } });
+    sendAnswer(res, this.tokens.grant(read.body.toString('utf8'), Date.now()));
   }
 
   private async control(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -212,14 +282,18 @@ class MockSinkServer implements MockSink {
       this.count('aborted');
       return this.notify();
     }
-    const answer = await decide(o, {
-      headers: req.headers,
-      raw: read.body,
-      tooLarge: read.tooLarge,
-      sinceStartMs: Date.now() - this.startedAt,
-      timeoutRoll,
-      failRoll,
-    });
+    const answer = await decide(
+      o,
+      {
+        headers: req.headers,
+        raw: read.body,
+        tooLarge: read.tooLarge,
+        sinceStartMs: Date.now() - this.startedAt,
+        timeoutRoll,
+        failRoll,
+      },
+      this.tokens,
+    );
     if (answer === 'hang') return this.hang(req);
     if (answer.bad) this.badRequests++;
     const l = o.latencyMs;
@@ -227,8 +301,14 @@ class MockSinkServer implements MockSink {
     if (res.destroyed || req.socket.destroyed) {
       this.count('aborted');
     } else {
-      // Record and answer in the same tick: nothing can interleave between the two.
-      if (answer.record) this.ledger.recordBatch(answer.record, Date.now(), this.opts.keepEvents);
+      // Record and answer in the same tick: nothing can interleave between the two. A HEC request on a
+      // channel gets an ackId instead; its events are recorded when the ack query first reports it true.
+      if (answer.record && answer.ackChannel !== undefined) {
+        const ackId = this.acks.issue(answer.ackChannel, answer.record, Date.now());
+        answer.body = { ...(answer.body as object), ackId };
+      } else if (answer.record) {
+        this.ledger.recordBatch(answer.record, Date.now(), this.opts.keepEvents);
+      }
       this.count(String(answer.status));
       sendAnswer(res, answer);
     }

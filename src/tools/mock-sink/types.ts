@@ -1,6 +1,6 @@
 // The mock sink's public types: the handle returned by startMockSink and the report it produces.
 import type { LedgerTotals } from './ledger.js';
-import type { MockSinkOptions } from './options.js';
+import type { MockSinkOptions, SinkProtocol } from './options.js';
 
 export interface MockSinkReport extends LedgerTotals {
   /** Ingest requests received (control API calls excluded). */
@@ -11,6 +11,13 @@ export interface MockSinkReport extends LedgerTotals {
   badRequests: number;
   /** When the server started listening (outage windows are relative to it). */
   startedAt: number;
+  /** The protocol ingest speaks. */
+  protocol: SinkProtocol;
+  /** splunk_hec: ack queries answered, and ackIds issued but not yet reported true (their events unrecorded). */
+  ackQueries: number;
+  pendingAcks: number;
+  /** gcp_logging: access tokens issued by /token. */
+  tokensIssued: number;
 }
 
 export interface MockSink {

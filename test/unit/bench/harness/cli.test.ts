@@ -1,25 +1,26 @@
 // `logdriver bench` argument handling: scenario names, quick and all.
 import { describe, expect, it } from 'vitest';
 import { benchCommand, resolveScenarios } from '../../../../src/cli/bench.js';
-import { SCENARIO_NAMES } from '../../../../bench/scenarios/index.js';
+import { SUITE_NAMES } from '../../../../bench/scenarios/index.js';
 
 describe('resolveScenarios', () => {
-  it('maps quick to every scenario at quick sizes', () => {
-    expect(resolveScenarios('quick', false)).toEqual({ names: [...SCENARIO_NAMES], quick: true });
+  it('maps quick to every suite scenario at quick sizes', () => {
+    expect(resolveScenarios('quick', false)).toEqual({ names: [...SUITE_NAMES], quick: true });
   });
 
-  it('maps all to every scenario, honouring --quick', () => {
-    expect(resolveScenarios('all', false)).toEqual({ names: [...SCENARIO_NAMES], quick: false });
+  it('maps all to every suite scenario, honouring --quick', () => {
+    expect(resolveScenarios('all', false)).toEqual({ names: [...SUITE_NAMES], quick: false });
     expect(resolveScenarios('all', true).quick).toBe(true);
   });
 
   it('runs one named scenario', () => {
     expect(resolveScenarios('soak', true)).toEqual({ names: ['soak'], quick: true });
+    expect(resolveScenarios('sinks', true)).toEqual({ names: ['sinks'], quick: true });
   });
 
   it('refuses an unknown name, listing the valid ones', () => {
     expect(() => resolveScenarios('nope', false)).toThrow(
-      /journal, ingest, e2e, outage, soak, restart, tenants, quick, all/,
+      /journal, ingest, e2e, outage, soak, restart, tenants, sinks, quick, all/,
     );
   });
 });

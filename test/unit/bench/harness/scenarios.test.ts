@@ -6,6 +6,7 @@ import {
   PROTOTYPE_VARIANT,
   SCENARIOS,
   SCENARIO_NAMES,
+  SUITE_NAMES,
   isScenarioName,
   param,
   paramsFor,
@@ -15,8 +16,9 @@ import { configSchema } from '../../../../src/config/index.js';
 import { baseServiceConfig, deepMerge } from '../../../../bench/harness/service.js';
 
 describe('scenario table', () => {
-  it('lists the seven scenarios once each, in suite order', () => {
-    expect(SCENARIO_NAMES).toEqual(['journal', 'ingest', 'e2e', 'outage', 'soak', 'restart', 'tenants']);
+  it('lists the seven suite scenarios once each, in suite order, and sinks by name only', () => {
+    expect(SUITE_NAMES).toEqual(['journal', 'ingest', 'e2e', 'outage', 'soak', 'restart', 'tenants']);
+    expect(SCENARIO_NAMES).toEqual([...SUITE_NAMES, 'sinks']);
     expect(new Set(SCENARIO_NAMES).size).toBe(SCENARIOS.length);
   });
 
