@@ -15,7 +15,7 @@ export interface ServiceOptions {
   readonly log: Logger;
   /** Where stdout sinks write (tests capture it). */
   readonly stdout?: Writable;
-  /** The config file, re-read for tenants when configRefreshIntervalMs > 0. */
+  /** The config file, re-read for tenants when configRefreshIntervalMs > 0 and on reload(). */
   readonly configFile?: string;
 }
 
@@ -34,6 +34,8 @@ export interface Service {
   stop(): Promise<void>;
   /** Settles if the service can no longer work (its buffer worker died): the caller stops and exits non-zero. */
   readonly fatal: Promise<Error>;
+  /** Re-reads the config file's tenants now (SIGHUP); logs one line saying what it did; never throws. */
+  reload(): void;
 }
 
 export async function startService(config: Config, opts: ServiceOptions): Promise<Service> {
@@ -77,6 +79,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       maxInFlightPerTenant: d.maxInFlightPerTenant,
       retry: d.retry,
       sendTimeoutMs: d.sendTimeoutMs,
+      poison: d.poison,
     },
   });
   registerGauges(telemetry, buffer, dispatcher);
@@ -104,6 +107,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     if (config.ingest.http.enabled) {
       http = createHttpIngest({
         ...config.ingest.http,
+        // A request larger than the commit channel would hold every other producer off while it commits.
+        maxEventsPerRequest: Math.min(config.ingest.http.maxEventsPerRequest, config.ingest.channelCapacity),
         maxEventBytes: config.ingest.maxEventBytes,
         buffer,
         telemetry,
@@ -116,8 +121,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       admin = createAdminServer({
         listen: config.admin.listen,
         registry: telemetry.registry,
+        retryNow: (tenant) => dispatcher.retryNow(tenant),
         readiness: () => [
           ...(buffer.healthy ? [] : ['the buffer is not working (its worker died)']),
+          ...(buffer.diskFull
+            ? ['disk full: the data directory has no space left; events are refused until it returns']
+            : []),
           ...(accepting ? [] : ['ingest is not accepting events']),
         ],
       });
@@ -139,10 +148,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         dispatcher,
       })
     : undefined;
-  const watcher =
-    opts.configFile && config.configRefreshIntervalMs > 0
-      ? new ConfigWatcher(opts.configFile, config.configRefreshIntervalMs, router, opts.log)
-      : undefined;
+  // With a file there is always a watcher (reload() uses it); it polls only if configRefreshIntervalMs > 0.
+  const watcher = opts.configFile
+    ? new ConfigWatcher(opts.configFile, config.configRefreshIntervalMs, router, opts.log)
+    : undefined;
   stats?.start();
   watcher?.start();
   opts.log.info(
@@ -172,6 +181,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     endpoints,
     fatal,
     stop: () => (stopping ??= stop()),
+    reload: () =>
+      void (watcher
+        ? watcher.reload()
+        : opts.log.info('config reload asked: no config file was given, nothing to reload')),
   };
 }
 

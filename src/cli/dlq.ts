@@ -1,5 +1,5 @@
 // `logdriver dlq list|replay|purge`: the dead-letter table, while the service is stopped.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { addDataDirFlags, withDataDir, type DataDirFlags } from './data-dir.js';
 
 type Flags = DataDirFlags & { tenant?: string };
@@ -26,10 +26,19 @@ export function dlqCommand(): Command {
       ),
     );
   addDataDirFlags(dlq.command('purge'))
-    .description('delete dead letters for good')
-    .option('-t, --tenant <id>', 'only this tenant')
-    .action((flags: Flags) =>
-      withDataDir(flags, (dir) => process.stdout.write(`purged ${dir.purge(flags.tenant)} dead letters\n`)),
-    );
+    .description("delete dead letters for good: one tenant's (--tenant T) or every tenant's (--all)")
+    .addOption(new Option('-t, --tenant <id>', 'only this tenant').conflicts('all'))
+    .addOption(new Option('--all', 'every dead letter of every tenant'))
+    .action((flags: Flags & { all?: boolean }) => {
+      // Purging is irreversible and these are security events: a bare `purge` names nothing, so it does nothing.
+      if (flags.tenant === undefined && flags.all !== true) {
+        process.stderr.write(
+          'logdriver dlq purge: name what to delete: --tenant <id> for one tenant, or --all for every dead letter\n',
+        );
+        process.exitCode = 2;
+        return;
+      }
+      withDataDir(flags, (dir) => process.stdout.write(`purged ${dir.purge(flags.tenant)} dead letters\n`));
+    });
   return dlq;
 }

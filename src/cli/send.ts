@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import {
   addGeneratorFlags,
+  DEFAULT_ZMQ_SEND_TIMEOUT_MS,
   GENERATOR_FLAGS,
   generateEvents,
   generatorOptionsFrom,
@@ -174,9 +175,11 @@ export function sendCommand(): Command {
       ).argParser(intFlag(0)),
     )
     .addOption(
-      new Option('--send-timeout <ms>', 'ZeroMQ: fail a send blocked this long (default: wait)').argParser(
-        intFlag(0),
-      ),
+      new Option(
+        '--send-timeout <ms>',
+        `ZeroMQ: fail when no receiver took a message for this long, e.g. logdriver is down ` +
+          `(default: ${DEFAULT_ZMQ_SEND_TIMEOUT_MS}; 0: wait forever; a connected receiver pushing back is waited for)`,
+      ).argParser(intFlag(0)),
     )
     .action(async (flags: SendFlags, command: Command) => runSend(flags, command));
 }

@@ -1,9 +1,16 @@
 // The config schema: every key, its default and its rule in one place. Parsing yields a frozen `Config`.
 import { z } from 'zod';
+import { codePointsAtMost, MAX_TENANT_LENGTH } from '../ingest/scan.js';
 import { sinkSchema } from '../sinks/catalog.js';
 import { byteSize, listen, nonNegativeInt, positiveInt, secret } from './fields.js';
 
-const tenantId = z.string().min(1).max(256);
+/** A tenant id as ingest takes it: 1 to 256 Unicode code points (an emoji counts once, as README says). */
+const tenantId = z
+  .string()
+  .min(1)
+  .refine((s) => codePointsAtMost(s, MAX_TENANT_LENGTH), {
+    message: `must be at most ${MAX_TENANT_LENGTH} characters (Unicode code points)`,
+  });
 
 export const configSchema = z
   .strictObject({
@@ -28,6 +35,11 @@ export const configSchema = z
             listen: listen.prefault('127.0.0.1:9000'),
             token: secret.optional(),
             maxBodyBytes: byteSize.prefault('16MiB'),
+            /**
+             * Most events in one request; above it 413. Keeps one request from holding the whole
+             * channelCapacity (every other producer would get 503 until it is committed).
+             */
+            maxEventsPerRequest: positiveInt.default(10_000),
           })
           .prefault({}),
         maxEventBytes: byteSize.prefault('1MiB'),
@@ -59,6 +71,8 @@ export const configSchema = z
         /** The WAL is checkpointed and reset once it passes this size. */
         walMaxBytes: byteSize.prefault('64MiB'),
         autoVacuum: z.enum(['incremental', 'none']).default('incremental'),
+        /** Disk space held back in the data directory and released when the disk fills, so deletes can commit. */
+        diskReserveBytes: byteSize.prefault('8MiB'),
         /** How often idle lanes re-select undelivered rows (LOGDRIVER_BUFFER_POLL_INTERVAL). */
         pollIntervalMs: positiveInt.default(1000),
       })
@@ -80,6 +94,19 @@ export const configSchema = z
         sendTimeoutMs: positiveInt.default(120_000),
         /** On SIGTERM, how long to wait for in-flight deliveries before closing. */
         shutdownGraceMs: nonNegativeInt.default(10_000),
+        /**
+         * Poison events (one the sink cannot take blocks its tenant): after `bisectAfterFailures` failures of a
+         * whole batch in a row it is split to find the event(s) that fail alone; such an event is dead-lettered
+         * only once it has both `maxAttempts` attempts and `maxAgeMs` of age, so an outage shorter than
+         * `maxAgeMs` never dead-letters anything.
+         */
+        poison: z
+          .strictObject({
+            bisectAfterFailures: positiveInt.default(3),
+            maxAttempts: positiveInt.default(20),
+            maxAgeMs: positiveInt.default(24 * 60 * 60 * 1000),
+          })
+          .prefault({}),
       })
       .prefault({}),
     defaultSink: sinkSchema.prefault({ type: 'stdout' }),
@@ -112,6 +139,21 @@ export const configSchema = z
         code: 'custom',
         path: ['ingest'],
         message: 'at least one of ingest.zmq and ingest.http must be enabled',
+      });
+    }
+    const [a, h] = [c.admin.listen, c.ingest.http.listen];
+    const anyHost = (host: string) => host === '0.0.0.0' || host === '::';
+    if (
+      c.admin.enabled &&
+      c.ingest.http.enabled &&
+      a.port !== 0 &&
+      a.port === h.port &&
+      (a.host === h.host || anyHost(a.host) || anyHost(h.host))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['admin', 'listen'],
+        message: `must differ from ingest.http.listen (both use port ${a.port})`,
       });
     }
   });

@@ -22,6 +22,7 @@ export class Dispatcher {
   readonly #limiter: Limiter;
   readonly #abort = new AbortController();
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeRouter: (() => void) | undefined;
   #poll: NodeJS.Timeout | undefined;
   #polling = false;
   #closed = false;
@@ -37,6 +38,10 @@ export class Dispatcher {
       if (this.#closed) return;
       for (const [tenant, { count, firstReceivedAt }] of notice)
         this.#lane(tenant).hint(count, firstReceivedAt);
+    });
+    // A tenant whose sink config changed (a fixed url or token) retries at once rather than after its back-off.
+    this.#unsubscribeRouter = this.#o.router.onUpdate((changed) => {
+      for (const [tenant, lane] of this.#lanes) if (changed(tenant)) lane.wake();
     });
     await this.#scan();
     this.#poll = setInterval(() => void this.#scan(), this.#o.pollIntervalMs);
@@ -87,6 +92,17 @@ export class Dispatcher {
     return lane;
   }
 
+  /**
+   * Retry now for one tenant: ends its lane's back-off (a long Retry-After, an authentication hold). False
+   * when the tenant has no lane (nothing stored for it).
+   */
+  retryNow(tenant: string): boolean {
+    const lane = this.#lanes.get(tenant);
+    if (!lane || this.#closed) return false;
+    lane.wake();
+    return true;
+  }
+
   get lanes(): number {
     return this.#lanes.size;
   }
@@ -103,6 +119,7 @@ export class Dispatcher {
   async close(graceMs: number): Promise<void> {
     this.#closed = true;
     this.#unsubscribe?.();
+    this.#unsubscribeRouter?.();
     if (this.#poll) clearInterval(this.#poll);
     const stopped = Promise.allSettled([...this.#lanes.values()].map((l) => l.stop()));
     let timer: NodeJS.Timeout | undefined;

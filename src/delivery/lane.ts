@@ -1,10 +1,12 @@
 // A tenant's lane: leases its events from the buffer in order, sends each lease until it is acknowledged,
 // dead-lettered or the service stops. A lane never waits on another tenant's lane.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventBuffer, Lease } from '../buffer/types.js';
-import type { Sink, SinkOutcome } from '../sinks/types.js';
+import type { EventBuffer, Lease, StoredEvent } from '../buffer/types.js';
+import { batchOf } from '../sinks/envelope.js';
+import type { Sink, SinkBatch, SinkOutcome } from '../sinks/types.js';
 import type { SinkState, Telemetry } from '../telemetry/telemetry.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';
+import { Isolation, type PoisonPolicy } from './isolate.js';
 import type { Limiter } from './limiter.js';
 
 export interface LaneSettings {
@@ -15,6 +17,8 @@ export interface LaneSettings {
   readonly retry: RetryPolicy;
   /** Upper bound on one send, whatever the sink does with its own timeout. */
   readonly sendTimeoutMs: number;
+  /** Splitting batches to isolate a poison event, and when to dead-letter it; absent: neither. */
+  readonly poison?: PoisonPolicy;
 }
 
 export interface LaneDeps {
@@ -36,6 +40,9 @@ interface Awaiting {
   readonly deadline: number;
 }
 
+/** Thrown inside pump's claim chain when the lane stopped while it waited for a send slot. */
+class LaneStopped extends Error {}
+
 export class Lane {
   readonly tenant: string;
   readonly #s: LaneSettings;
@@ -54,12 +61,16 @@ export class Lane {
   #timer: NodeJS.Timeout | undefined;
   /** Ends backoff sleeps at stop(); sends themselves are only aborted by deps.stopSignal (after the grace). */
   readonly #stopSleeps = new AbortController();
+  /** Ends the current backoff sleeps early (retry now); replaced after each wake. */
+  #wakeSleeps = new AbortController();
   readonly #batches = new Set<Promise<void>>();
   /** Deletes handed to the buffer and not yet committed: stop() waits for them too. */
   readonly #acks = new Set<Promise<void>>();
   /** Leases the sink accepted and will confirm later, oldest first (see #confirmLoop). */
   readonly #awaiting: Awaiting[] = [];
   #confirming = false;
+  /** A send slot acquired before claiming (see pump), not yet handed to the #run of the lease it claimed. */
+  #slot = false;
   /** What the last outcome said about this tenant's sink, for the per-state gauge. */
   #state: { sink: string; state: SinkState } | undefined;
 
@@ -102,9 +113,12 @@ export class Lane {
     if (this.#stopping) return;
     const sink = this.#d.sinkFor(this.tenant);
     // Accepted batches awaiting confirmation are held in memory: at the sink's bound, send nothing new.
-    if (sink.deferred && this.#awaiting.length + this.#inFlight >= sink.deferred.maxPending) return;
+    if (sink.deferred && this.#awaiting.length + this.#inFlight >= sink.deferred.maxPending) {
+      this.#dropSlot();
+      return;
+    }
     while (this.#ready.length > 0 && this.#inFlight < this.#s.maxInFlightPerTenant) {
-      this.#track(this.#run(this.#ready.shift()!));
+      this.#track(this.#run(this.#ready.shift()!, this.#takeSlot()));
     }
     if (this.#reading || this.#inFlight + this.#ready.length > this.#s.maxInFlightPerTenant) return;
     if (this.#unread === 0 || this.#unreadSince === undefined) return;
@@ -118,25 +132,48 @@ export class Lane {
     // A batch never exceeds what the tenant's sink takes in one request, so splitting stays the exception.
     const maxEvents = Math.min(this.#s.batchSize, sink.limits.maxEvents);
     const maxBytes = Math.min(this.#s.maxBatchBytes, sink.limits.maxRequestBytes);
-    this.#d.buffer
-      .claim(this.tenant, maxEvents, maxBytes)
+    // A lane with nothing in flight first waits for a send slot, then claims: with many tenants (a flood of
+    // tenant ids, a restart on a large backlog) leased chunks are bounded by the slots, not by the tenants.
+    // A busy lane reads its next batch ahead without one, so a single tenant's throughput is unchanged.
+    const gated = this.#inFlight === 0 && this.#ready.length === 0;
+    const slot = gated ? this.#d.limiter.acquire() : Promise.resolve();
+    void slot
+      .then(() => {
+        if (gated) this.#slot = true;
+        if (this.#stopping) throw new LaneStopped();
+        return this.#d.buffer.claim(this.tenant, maxEvents, maxBytes);
+      })
       .then((lease) => {
         this.#reading = false;
         this.#took(lease);
         this.#applyHintsFromRead();
         if (lease && this.#stopping) this.#d.buffer.release(lease);
         else if (lease) this.#ready.push(lease);
+        if (!lease || this.#stopping) this.#dropSlot();
         this.pump();
       })
       .catch((err: unknown) => {
         this.#reading = false;
         this.#applyHintsFromRead();
+        this.#dropSlot();
+        if (err instanceof LaneStopped) return;
         this.#d.telemetry.log.error(
           { err, tenant: this.tenant },
           'reading the buffer failed; retrying later',
         );
         this.#arm(this.#s.retry.initialMs);
       });
+  }
+
+  /** The send slot taken for the next ready lease, handed to its #run (false: none held). */
+  #takeSlot(): boolean {
+    const held = this.#slot;
+    this.#slot = false;
+    return held;
+  }
+
+  #dropSlot(): void {
+    if (this.#takeSlot()) this.#d.limiter.release();
   }
 
   #took(lease: Lease | undefined): void {
@@ -182,17 +219,33 @@ export class Lane {
   }
 
   /** Delivers one lease: retries until it is acknowledged or dead-lettered, or the service stops. */
-  async #run(lease: Lease): Promise<void> {
+  async #run(lease: Lease, slotHeld = false): Promise<void> {
     const buffer = this.#d.buffer;
     let attempt = lease.attempts;
-    // Events retried before a restart keep their schedule.
-    if (lease.notBefore > Date.now() && !(await this.#sleep(lease.notBefore - Date.now()))) {
+    // A wait stored by an earlier process (a long Retry-After, a long back-off) is not kept beyond
+    // retry.initialMs: a restart retries now. (Within one process a backing-off lease never comes back here.)
+    const stored = Math.min(lease.notBefore - Date.now(), this.#s.retry.initialMs);
+    if (stored > 0 && slotHeld) {
+      // No slot is held through a sleep: other tenants may send meanwhile.
+      this.#d.limiter.release();
+      slotHeld = false;
+    }
+    if (stored > 0 && !(await this.#sleep(stored))) {
       buffer.release(lease);
       return;
     }
+    const poison = this.#s.poison;
+    const isolation = poison ? new Isolation(poison.bisectAfterFailures) : undefined;
+    // Failed sends per event (on top of the attempts recorded before), for the dead-letter rule.
+    const earlier = lease.attempts;
+    let wholeFailures = 0;
+    const partFailures = new Map<string, number>();
     while (!this.#stopping) {
       const sink = this.#d.sinkFor(this.tenant);
-      await this.#d.limiter.acquire();
+      // Isolating a poison event: only part of the lease goes (undefined: the lease itself).
+      const part = isolation && !isolation.whole ? this.#partOf(lease, isolation) : undefined;
+      if (slotHeld) slotHeld = false;
+      else await this.#d.limiter.acquire();
       if (this.#stopping) {
         // Stopped while waiting for a slot: leave the events stored for the next start.
         this.#d.limiter.release();
@@ -201,7 +254,7 @@ export class Lane {
       const started = process.hrtime.bigint();
       let outcome: SinkOutcome;
       try {
-        outcome = await this.#send(sink, lease);
+        outcome = await this.#send(sink, part ? batchOf(part, this.tenant) : lease);
       } finally {
         this.#d.limiter.release();
       }
@@ -212,34 +265,117 @@ export class Lane {
       }
       this.#setState(sink.type, outcome);
       if (outcome.kind === 'accepted') {
-        this.#await(lease, sink, outcome.token, started);
-        return;
+        if (!part) {
+          this.#await(lease, sink, outcome.token, started);
+          return;
+        }
+        outcome = await this.#confirmPart(sink, outcome.token);
+        if (this.#stopping && outcome.kind === 'retry') break;
       }
-      const retrying = await this.#settle(lease, outcome, seconds);
+      // The sink's config is at fault, not the events: the tenant is held, nothing counts against them.
+      const hold =
+        outcome.kind === 'auth_failed' || (outcome.kind === 'retry' && outcome.misconfigured === true);
+      const before = lease.count;
+      const retrying = await this.#settle(lease, part, outcome, seconds);
       if (!retrying || lease.count === 0) return;
+      const progress = lease.count < before;
+      if (isolation && poison && !hold) {
+        // Unsettled, the lease still holds what was sent; a whole lease that progressed needs no ids.
+        const sent = part ?? (progress ? [] : lease.events());
+        if (!progress) {
+          if (part) for (const e of part) partFailures.set(e.id, (partFailures.get(e.id) ?? 0) + 1);
+          else wholeFailures++;
+        }
+        isolation.record(
+          sent.map((e) => e.id),
+          progress,
+        );
+        const alone = !progress && sent.length === 1 ? sent[0]! : undefined;
+        if (alone) {
+          const attempts = earlier + wholeFailures + (partFailures.get(alone.id) ?? 0);
+          if (await this.#deadLetterPoison(lease, alone, attempts, outcome, poison)) {
+            if (lease.count === 0) return;
+            continue;
+          }
+        }
+        // Part of the lease went through: the next part goes at once.
+        if (progress && part) continue;
+      }
       attempt++;
       const retryAfter =
         outcome.kind === 'retry' || outcome.kind === 'partial' ? outcome.retryAfterMs : undefined;
-      // Refused credentials back off like any failure, capped at retry.maxMs: the tenant is held, not dropped.
-      const delay = backoffDelay(attempt, this.#s.retry, this.#d.random, retryAfter);
+      // Holds back off like any failure, capped at retry.maxMs: the tenant is held, not dropped.
+      const delay = backoffDelay(attempt, this.#s.retry, this.#d.random, hold ? undefined : retryAfter);
       if (outcome.kind === 'auth_failed') {
         this.#d.telemetry.sinkAuthFailed(this.tenant, sink.type, outcome.reason, delay, attempt);
       } else {
         const reason = outcome.kind === 'retry' ? outcome.reason : 'partial failure';
         this.#d.telemetry.batchRetried(this.tenant, lease.count, reason, delay, attempt);
       }
-      await this.#durably(() => buffer.retry(lease, Date.now() + delay));
+      // A hold is not the events' failure: no attempt is recorded against them (nor a wait to keep).
+      if (!hold) await this.#durably(() => buffer.retry(lease, Date.now() + delay));
       if (!(await this.#sleep(delay))) break;
     }
+    if (slotHeld) this.#d.limiter.release();
     if (lease.count > 0) buffer.release(lease);
   }
 
-  async #send(sink: Sink, lease: Lease): Promise<SinkOutcome> {
+  /** The part of the lease isolation sends next (the lease's own events, in order). */
+  #partOf(lease: Lease, isolation: Isolation): readonly StoredEvent[] | undefined {
+    const events = lease.events();
+    const part = isolation.pick(events);
+    return part.length === events.length ? undefined : part;
+  }
+
+  /**
+   * An event failed alone: dead-letters it, with the sink's last reason, once it has both the attempts and
+   * the age the poison policy asks for (so an outage shorter than maxAgeMs never dead-letters). Returns
+   * true when it did.
+   */
+  async #deadLetterPoison(
+    lease: Lease,
+    event: StoredEvent,
+    attempts: number,
+    outcome: SinkOutcome,
+    policy: PoisonPolicy,
+  ): Promise<boolean> {
+    const ageMs = Date.now() - event.receivedAt;
+    if (attempts < policy.maxAttempts || ageMs < policy.maxAgeMs) return false;
+    const reason = outcome.kind === 'retry' ? outcome.reason : 'partial failure';
+    const status = outcome.kind === 'retry' ? (outcome.status ?? null) : null;
+    await this.#durably(() => this.#d.buffer.deadLetter(lease, [{ id: event.id, status, reason }]));
+    this.#d.telemetry.log.warn(
+      { tenant: this.tenant, id: event.id, attempts, ageMs },
+      'an event the sink keeps failing on its own was isolated (poison event)',
+    );
+    this.#d.telemetry.batchDeadLettered(this.tenant, 1, reason, status);
+    return true;
+  }
+
+  /** Waits (polling) for the sink to confirm an accepted part of a lease; a timeout is a retry. */
+  async #confirmPart(sink: Sink, token: string): Promise<SinkOutcome> {
+    const deadline = Date.now() + (sink.deferred?.timeoutMs ?? this.#s.sendTimeoutMs);
+    while (!this.#stopping && Date.now() < deadline) {
+      if (!(await this.#sleep(sink.deferred?.pollIntervalMs ?? this.#s.retry.initialMs))) break;
+      try {
+        const done = await sink.confirm?.(this.tenant, [token], this.#d.stopSignal);
+        if (done?.has(token)) return { kind: 'delivered' };
+      } catch (err) {
+        this.#d.telemetry.log.warn(
+          { err, tenant: this.tenant },
+          'asking the sink for acknowledgements failed',
+        );
+      }
+    }
+    return { kind: 'retry', reason: 'acknowledgement timed out' };
+  }
+
+  async #send(sink: Sink, batch: SinkBatch): Promise<SinkOutcome> {
     // A timer cleared after each send (AbortSignal.timeout would keep one alive per send until it fires).
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error('send timed out')), this.#s.sendTimeoutMs);
     try {
-      return await sink.send(lease, AbortSignal.any([this.#d.stopSignal, timeout.signal]));
+      return await sink.send(batch, AbortSignal.any([this.#d.stopSignal, timeout.signal]));
     } catch (err) {
       return { kind: 'retry', reason: `sink failed: ${(err as Error).message}`.slice(0, 200) };
     } finally {
@@ -247,12 +383,27 @@ export class Lane {
     }
   }
 
-  /** Applies an outcome to the buffer; returns true when what is left of the lease is to be tried again. */
-  async #settle(lease: Lease, outcome: SinkOutcome, seconds: number): Promise<boolean> {
+  /**
+   * Applies an outcome of sending `part` (undefined: the whole lease) to the buffer; returns true when what
+   * is left of the lease is to be tried again.
+   */
+  async #settle(
+    lease: Lease,
+    part: readonly StoredEvent[] | undefined,
+    outcome: SinkOutcome,
+    seconds: number,
+  ): Promise<boolean> {
     const buffer = this.#d.buffer;
     const t = this.#d.telemetry;
+    const sentIds = () => (part ?? lease.events()).map((e) => e.id);
     switch (outcome.kind) {
       case 'delivered': {
+        if (part) {
+          // Awaited: the next part is picked from what the lease still holds.
+          await this.#durably(() => buffer.ack(lease, sentIds()));
+          t.batchDelivered(this.tenant, part.length, seconds);
+          return lease.count > 0;
+        }
         const count = lease.count;
         // Not awaited: the delete joins the next commit and the lease keeps its events out of other claims
         // until then. A crash before that commit only means a redelivery; a failed commit is retried by
@@ -269,16 +420,15 @@ export class Lane {
         return false;
       case 'rejected': {
         const status = outcome.status ?? null;
-        const count = lease.count;
-        const rejections = lease.events().map((e) => ({ id: e.id, status, reason: outcome.reason }));
+        const rejections = sentIds().map((id) => ({ id, status, reason: outcome.reason }));
         await this.#durably(() => buffer.deadLetter(lease, rejections));
-        t.batchDeadLettered(this.tenant, count, outcome.reason, status);
-        return false;
+        t.batchDeadLettered(this.tenant, rejections.length, outcome.reason, status);
+        return lease.count > 0;
       }
       case 'partial': {
         const retryIds = new Set(outcome.retry);
         const rejected = new Map(outcome.rejected.map((r) => [r.id, r]));
-        const ids = lease.events().map((e) => e.id);
+        const ids = sentIds();
         const ok = ids.filter((id) => !retryIds.has(id) && !rejected.has(id));
         const dead = ids
           .filter((id) => rejected.has(id) && !retryIds.has(id))
@@ -291,7 +441,7 @@ export class Lane {
           await this.#durably(() => buffer.deadLetter(lease, dead));
           t.batchDeadLettered(this.tenant, dead.length, dead[0]!.reason, dead[0]!.status);
         }
-        t.batchPartial(this.tenant, ok.length, lease.count, dead.length);
+        t.batchPartial(this.tenant, ok.length, ids.length - ok.length - dead.length, dead.length);
         return lease.count > 0;
       }
     }
@@ -299,12 +449,26 @@ export class Lane {
 
   #setState(sink: string, outcome: SinkOutcome): void {
     const state: SinkState =
-      outcome.kind === 'auth_failed' ? 'auth_failed' : outcome.kind === 'retry' ? 'retrying' : 'ok';
+      outcome.kind === 'auth_failed'
+        ? 'auth_failed'
+        : outcome.kind === 'retry'
+          ? outcome.misconfigured
+            ? 'misconfigured'
+            : 'retrying'
+          : 'ok';
     const prev = this.#state;
     if (prev?.sink === sink && prev.state === state) return;
     this.#d.telemetry.sinkState(sink, prev?.sink === sink ? prev.state : undefined, state);
     if (prev && prev.sink !== sink) this.#d.telemetry.sinkState(prev.sink, prev.state, undefined);
     this.#state = { sink, state };
+    if (state === 'misconfigured' && outcome.kind === 'retry') {
+      // Logged once per entry into the state (each retry is also counted and logged, throttled).
+      this.#d.telemetry.log.error(
+        { tenant: this.tenant, sink, status: outcome.status, reason: outcome.reason },
+        'the sink answered with a redirect, which is never followed (credentials stay with the configured ' +
+          "url): fix the sink's url; holding the tenant and retrying meanwhile",
+      );
+    }
   }
 
   /** Parks an accepted lease until the sink confirms it; the lane's in-flight slot is free meanwhile. */
@@ -385,21 +549,37 @@ export class Lane {
       try {
         return await write();
       } catch (err) {
-        this.#d.telemetry.log.error({ err, tenant: this.tenant }, 'buffer write failed; retrying');
+        this.#d.telemetry.bufferWriteFailed(this.tenant, err);
         if (!(await this.#sleep(backoffDelay(attempt, this.#s.retry, this.#d.random)))) return;
       }
     }
   }
 
-  /** Sleeps unless the service stops first; returns false when stopped. */
+  /** Sleeps unless the service stops first or the lane is woken; returns false when stopped. */
   async #sleep(ms: number): Promise<boolean> {
     try {
-      const signal = AbortSignal.any([this.#stopSleeps.signal, this.#d.stopSignal]);
+      const signal = AbortSignal.any([this.#stopSleeps.signal, this.#d.stopSignal, this.#wakeSleeps.signal]);
       await sleep(ms, undefined, { signal, ref: false });
       return true;
     } catch {
-      return false;
+      return !this.#stopSleeps.signal.aborted && !this.#d.stopSignal.aborted;
     }
+  }
+
+  /**
+   * Retry now: ends the lane's back-off sleeps (a long Retry-After, an authentication hold) so its held
+   * batches are sent again at once. A send in progress is not affected; a failure backs off again.
+   */
+  wake(): void {
+    if (this.#stopping) return;
+    const sleeps = this.#wakeSleeps;
+    this.#wakeSleeps = new AbortController();
+    sleeps.abort();
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.pump();
   }
 
   /** The dispatcher dropped this idle lane: its tenant no longer counts in the per-state gauge. */
@@ -414,6 +594,7 @@ export class Lane {
     this.#stopSleeps.abort();
     if (this.#timer) clearTimeout(this.#timer);
     for (const lease of this.#ready.splice(0)) this.#d.buffer.release(lease);
+    this.#dropSlot();
     await Promise.allSettled([...this.#batches]);
     // Accepted but unconfirmed: kept stored, sent again after the restart (the sink may then see them twice).
     for (const a of this.#awaiting.splice(0)) this.#d.buffer.release(a.lease);

@@ -1,5 +1,6 @@
 // Router: tenantId -> Sink. Tenants with their own config get their own sink; all others share the default.
 import type { Config, SinkConfig } from '../config/schema.js';
+import { Secret } from '../config/secret.js';
 import { ErrorCodes, LogdriverError } from '../errors.js';
 import type { Sink } from '../sinks/types.js';
 
@@ -8,10 +9,34 @@ export type SinkFactory = (config: SinkConfig) => Sink;
 /** Told when a sink's start failed (its sends then report the problem as they retry). */
 export type StartFailure = (err: unknown, sink: Sink) => void;
 
+/** Told after an update: `changed(tenant)` says whether that tenant's sink config is not what it was. */
+export type UpdateListener = (changed: (tenant: string) => boolean) => void;
+
 interface Routes {
   readonly fallback: Sink;
   readonly tenants: ReadonlyMap<string, Sink>;
   readonly all: readonly Sink[];
+  readonly config: Pick<Config, 'defaultSink' | 'tenants'>;
+}
+
+/** Deep equality of config values; secrets compare by value (a new token is a change). */
+function sameConfig(a: unknown, b: unknown): boolean {
+  if (a instanceof Secret || b instanceof Secret) {
+    return a instanceof Secret && b instanceof Secret && a.reveal() === b.reveal();
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) =>
+      Object.hasOwn(b, k) && sameConfig((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}
+
+function sinkConfigOf(config: Pick<Config, 'defaultSink' | 'tenants'>, tenant: string): SinkConfig {
+  return Object.hasOwn(config.tenants, tenant) ? config.tenants[tenant]!.sink : config.defaultSink;
 }
 
 export class Router {
@@ -20,6 +45,7 @@ export class Router {
   readonly #stop = new AbortController();
   #started = false;
   #routes: Routes;
+  readonly #listeners = new Set<UpdateListener>();
 
   /** Throws LogdriverError(SINK_CONFIG) naming the config key of a sink that cannot be built. */
   constructor(
@@ -64,10 +90,19 @@ export class Router {
    */
   update(config: Pick<Config, 'defaultSink' | 'tenants'>, graceMs = 30_000): void {
     const next = this.#build(config);
-    const old = this.#routes.all;
+    const prev = this.#routes;
     this.#routes = next;
     if (this.#started) void this.#startAll(next.all);
-    setTimeout(() => void Promise.allSettled(old.map((s) => s.close())), graceMs).unref();
+    setTimeout(() => void Promise.allSettled(prev.all.map((s) => s.close())), graceMs).unref();
+    const changed = (tenant: string) =>
+      !sameConfig(sinkConfigOf(prev.config, tenant), sinkConfigOf(next.config, tenant));
+    for (const listener of this.#listeners) listener(changed);
+  }
+
+  /** Subscribes to updates (the dispatcher wakes the lanes whose sink changed); returns the unsubscribe. */
+  onUpdate(listener: UpdateListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   #build(config: Pick<Config, 'defaultSink' | 'tenants'>): Routes {
@@ -87,7 +122,7 @@ export class Router {
     for (const [tenant, { sink }] of Object.entries(config.tenants)) {
       tenants.set(tenant, make(`tenants.${tenant}.sink`, sink));
     }
-    return { fallback, tenants, all };
+    return { fallback, tenants, all, config };
   }
 
   async close(): Promise<void> {

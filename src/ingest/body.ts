@@ -12,7 +12,7 @@ export interface ParsedEvent {
   readonly payload: Buffer;
 }
 
-export type BodyRejectReason = RejectReason | 'empty';
+export type BodyRejectReason = RejectReason | 'empty' | 'too_many_events';
 
 export type ParseResult =
   | { readonly ok: true; readonly events: ParsedEvent[] }
@@ -37,7 +37,7 @@ function fail(reason: BodyRejectReason, line: number, where: string, detail: str
     reason,
     line,
     detail: where === '' ? detail : `${where}: ${detail}`,
-    status: reason === 'too_large' ? 413 : 400,
+    status: reason === 'too_large' || reason === 'too_many_events' ? 413 : 400,
   };
 }
 
@@ -59,11 +59,19 @@ function firstNonUtf8Line(body: Buffer): number {
   }
 }
 
+/** The refusal of a body holding more than `maxEvents` events; `at` is the first event over the cap. */
+function tooMany(maxEvents: number, at: number, where: string): ParseResult {
+  const detail = `the request holds more than ${maxEvents} events (ingest.http.maxEventsPerRequest); split it into smaller requests`;
+  return fail('too_many_events', at, where, detail);
+}
+
 /**
  * Splits a body into events. The first bad line or element refuses the whole body; an event above
- * `maxEventBytes` answers 413, any other problem 400. Never throws, whatever the bytes.
+ * `maxEventBytes` or more than `maxEvents` events answer 413, any other problem 400. The event count is
+ * checked as the body is split, so an oversized request is refused before its events are validated.
+ * Never throws, whatever the bytes.
  */
-export function parseBody(body: Buffer, maxEventBytes: number): ParseResult {
+export function parseBody(body: Buffer, maxEventBytes: number, maxEvents = Infinity): ParseResult {
   const first = skipWhitespace(body, 0, body.length);
   if (first === body.length) return fail('empty', 0, '', 'request body is empty');
   // One native pass up front: a JSON.parse of undecodable bytes would silently turn them into U+FFFD.
@@ -72,12 +80,12 @@ export function parseBody(body: Buffer, maxEventBytes: number): ParseResult {
     return fail('invalid_utf8', line, `line ${line}`, 'not valid UTF-8');
   }
   const lead = body[first];
-  if (lead === 0x5b /* [ */) return parseArray(body, first, maxEventBytes);
+  if (lead === 0x5b /* [ */) return parseArray(body, first, maxEventBytes, maxEvents);
   if (lead === 0x7b /* { */) {
     const single = parseSingle(body, first, maxEventBytes);
     if (single) return single;
   }
-  return parseNdjson(body, maxEventBytes);
+  return parseNdjson(body, maxEventBytes, maxEvents);
 }
 
 /**
@@ -101,7 +109,7 @@ function parseSingle(body: Buffer, first: number, maxEventBytes: number): ParseR
  * whole array is checked for syntax first, so a broken array is refused as such before any element is
  * judged. An empty array is zero events.
  */
-function parseArray(body: Buffer, first: number, maxEventBytes: number): ParseResult {
+function parseArray(body: Buffer, first: number, maxEventBytes: number, maxEvents: number): ParseResult {
   const n = body.length;
   const bounds: number[] = []; // start, end of each element
   let i = skipWhitespace(body, first + 1, n);
@@ -115,6 +123,8 @@ function parseArray(body: Buffer, first: number, maxEventBytes: number): ParseRe
         ok = false;
         break;
       }
+      if (bounds.length / 2 === maxEvents)
+        return tooMany(maxEvents, maxEvents + 1, `element ${maxEvents + 1}`);
       bounds.push(start, end);
       i = skipWhitespace(body, end, n);
       if (i < n && body[i] === COMMA) {
@@ -126,7 +136,7 @@ function parseArray(body: Buffer, first: number, maxEventBytes: number): ParseRe
       break;
     }
   }
-  if (!ok || skipWhitespace(body, i, n) !== n) return brokenArray(body, maxEventBytes);
+  if (!ok || skipWhitespace(body, i, n) !== n) return brokenArray(body, maxEventBytes, maxEvents);
   const events: ParsedEvent[] = [];
   for (let k = 0; k < bounds.length; k += 2) {
     const element = k / 2 + 1;
@@ -143,8 +153,8 @@ function parseArray(body: Buffer, first: number, maxEventBytes: number): ParseRe
  * is an array. When the NDJSON reading names a line for another reason than its syntax, say that;
  * otherwise say where JSON.parse stops in the array (JSON.parse only words the refusal).
  */
-function brokenArray(body: Buffer, maxEventBytes: number): ParseResult {
-  const ndjson = parseNdjson(body, maxEventBytes);
+function brokenArray(body: Buffer, maxEventBytes: number, maxEvents: number): ParseResult {
+  const ndjson = parseNdjson(body, maxEventBytes, maxEvents);
   if (!ndjson.ok && ndjson.reason !== 'malformed_json') return ndjson;
   let detail = 'not valid JSON';
   try {
@@ -160,7 +170,7 @@ function brokenArray(body: Buffer, maxEventBytes: number): ParseResult {
  * before the LF is dropped. Line numbers count every physical line, blank ones included, so they match
  * what an editor shows. Payloads are views into the body: they pin it until they are stored.
  */
-function parseNdjson(body: Buffer, maxEventBytes: number): ParseResult {
+function parseNdjson(body: Buffer, maxEventBytes: number, maxEvents: number): ParseResult {
   const events: ParsedEvent[] = [];
   let line = 0;
   let start = 0;
@@ -171,6 +181,7 @@ function parseNdjson(body: Buffer, maxEventBytes: number): ParseResult {
     const next = nl === -1 ? body.length : nl + 1;
     if (end > start && body[end - 1] === CR) end--;
     if (skipWhitespace(body, start, end) < end) {
+      if (events.length === maxEvents) return tooMany(maxEvents, line, `line ${line}`);
       const bytes = body.subarray(start, end);
       const v = validateEvent(bytes, maxEventBytes);
       if (!v.ok) return failWith(v, line, `line ${line}`);

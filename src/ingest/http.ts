@@ -1,5 +1,6 @@
 // HTTP ingest: POST /v1/events takes one object, an array or NDJSON; 2xx only once every event is committed.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -20,6 +21,8 @@ export interface HttpIngestOptions {
   /** Cap on the request body as received and, for gzip, after decompression. */
   readonly maxBodyBytes: number;
   readonly maxEventBytes: number;
+  /** Most events in one request (413 above it); unset means no cap. The service passes its config's value. */
+  readonly maxEventsPerRequest?: number;
   /**
    * Requests get 503 + Retry-After while admission() is not `open`: HTTP can push back, so it never drops
    * (whenFull: drop_newest applies to ZeroMQ only).
@@ -46,6 +49,8 @@ export interface HttpIngest {
 const gunzipAsync = promisify(gunzip);
 const EMPTY = Buffer.alloc(0);
 const RETRY_AFTER = { 'retry-after': '1' };
+/** How much of an oversized body is read and thrown away so that its client gets to read the 413. */
+const MIN_DISCARD_BYTES = 64 * 1024 * 1024;
 
 type Encoding = 'identity' | 'gzip';
 
@@ -60,8 +65,42 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
+/**
+ * Reads what is left of a request body and drops it; resolves true once the body ended within `maxBytes`,
+ * false when it goes on past them (or the connection closes). Bounded in time by the server's
+ * requestTimeout, which covers the whole body.
+ */
+function discardRest(req: IncomingMessage, maxBytes: number): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        req.pause();
+        finish(false);
+      }
+    };
+    const onEnd = (): void => finish(true);
+    const onClose = (): void => finish(req.complete);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.resume();
+  });
+}
+
 export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
   const { buffer, telemetry, maxBodyBytes, maxEventBytes } = opts;
+  const maxEvents = opts.maxEventsPerRequest ?? Infinity;
+  const discardBytes = Math.max(MIN_DISCARD_BYTES, maxBodyBytes);
   const log = opts.log ?? telemetry.log;
   const errorThrottle = new LogThrottle();
   // Digests have equal length whatever the client sends, so timingSafeEqual leaks neither value nor length.
@@ -158,7 +197,7 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
         return refuse(reply, 400, 'malformed_gzip', `body is not valid gzip: ${(err as Error).message}`);
       }
     }
-    const parsed = parseBody(body, maxEventBytes);
+    const parsed = parseBody(body, maxEventBytes, maxEvents);
     if (!parsed.ok) return refuse(reply, parsed.status, parsed.reason, parsed.detail);
     const n = parsed.events.length;
     if (n === 0) return reply.code(200).send({ accepted: 0 });
@@ -206,8 +245,14 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ error: 'not_found', message: `no such endpoint; POST events to ${EVENTS_PATH}` }),
   );
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, _req, reply) => {
+  app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // fastify stops reading and asks for `Connection: close`; Node then closes the socket as soon as the
+      // answer is written, and the kernel resets a connection the client is still writing to: a client that
+      // sends its whole body before reading (Node's http, most SDKs) sees EPIPE, never the 413. So the rest of
+      // the body is read and thrown away first (it costs no memory), up to a bound; a body that ends within
+      // it keeps its connection, a larger one is cut after the answer as before.
+      if (await discardRest(req.raw, discardBytes)) reply.removeHeader('connection');
       return refuse(reply, 413, 'too_large', `request body exceeds the limit of ${maxBodyBytes} bytes`);
     }
     const status = err.statusCode ?? 500;

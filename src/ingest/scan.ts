@@ -16,6 +16,7 @@
 // The scan works on bytes and allocates nothing per byte; the only string it builds is the tenant.
 import { isUtf8 } from 'node:buffer';
 
+/** Most Unicode code points (not UTF-16 code units) in a tenantId: 256 emoji are as good as 256 letters. */
 export const MAX_TENANT_LENGTH = 256;
 
 export type RejectReason =
@@ -380,7 +381,23 @@ export function scanFailedAt(): number {
   return failedAt;
 }
 
-const TOO_LONG = `tenantId is longer than ${MAX_TENANT_LENGTH} characters`;
+const TOO_LONG = `tenantId is longer than ${MAX_TENANT_LENGTH} characters (Unicode code points)`;
+
+/**
+ * Whether a well-formed string holds at most `max` code points. A surrogate pair is one code point in two
+ * code units, so a string of at most `max` units always fits and one of more than `2 * max` never does;
+ * between the two, every unit but a low surrogate starts a code point.
+ */
+export function codePointsAtMost(s: string, max: number): boolean {
+  if (s.length <= max) return true;
+  if (s.length > 2 * max) return false;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    if (u < 0xdc00 || u > 0xdfff) n++;
+  }
+  return n <= max;
+}
 
 function refuse(reason: RejectReason, detail: string): Validation {
   return { ok: false, reason, detail };
@@ -394,7 +411,7 @@ export function checkTenant(tenant: unknown): Validation {
   }
   // A lone surrogate cannot be stored as UTF-8: it would come back as U+FFFD, a different tenant.
   if (!tenant.isWellFormed()) return refuse('invalid_tenant', 'tenantId is not well-formed Unicode');
-  if (tenant.length > MAX_TENANT_LENGTH) return refuse('invalid_tenant', TOO_LONG);
+  if (!codePointsAtMost(tenant, MAX_TENANT_LENGTH)) return refuse('invalid_tenant', TOO_LONG);
   return { ok: true, tenant };
 }
 
@@ -438,9 +455,9 @@ function scannedTenant(b: Uint8Array): Validation {
   if (tenantKind === OTHER) return checkTenant(null);
   const bytes = tenantEnd - tenantStart;
   if (tenantEscaped) return checkTenant(unescapeString(b, tenantStart, tenantEnd));
-  // Unescaped UTF-8 needs at most 3 bytes per UTF-16 code unit, and holds no lone surrogate: past
-  // 3 * 256 bytes the tenant is too long whatever it says, without decoding it.
-  if (bytes > 3 * MAX_TENANT_LENGTH) return refuse('invalid_tenant', TOO_LONG);
+  // Unescaped UTF-8 needs at most 4 bytes per code point, and holds no lone surrogate: past 4 * 256 bytes
+  // the tenant is too long whatever it says, without decoding it.
+  if (bytes > 4 * MAX_TENANT_LENGTH) return refuse('invalid_tenant', TOO_LONG);
   return checkTenant(asBuffer(b).toString(tenantAscii ? 'latin1' : 'utf8', tenantStart, tenantEnd));
 }
 

@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import { checkTenant, MALFORMED_DETAIL, scanEvent, type RejectReason, type Validation } from './scan.js';
 
-export { MAX_TENANT_LENGTH, type RejectReason, type Validation } from './scan.js';
+export { codePointsAtMost, MAX_TENANT_LENGTH, type RejectReason, type Validation } from './scan.js';
 
 function reject(reason: RejectReason, detail: string): Validation {
   return { ok: false, reason, detail };
@@ -21,7 +21,10 @@ function utf8Text(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
-/** Checks an already-parsed value: a JSON object with a non-empty string tenantId of at most 256 chars. */
+/**
+ * Checks an already-parsed value: a JSON object with a non-empty, well-formed string tenantId of at most 256
+ * Unicode code points.
+ */
 export function validateValue(value: unknown): Validation {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('not_an_object', 'an event must be a JSON object');

@@ -39,6 +39,20 @@ const ERROR_PAUSE_MS = 100;
 const RETRY_INITIAL_MS = 100;
 const RETRY_MAX_MS = 10_000;
 const LF = 0x0a;
+/**
+ * ZeroMQ's own bound on one frame (ZMQ_MAXMSGSIZE) is this many times ingest.maxEventBytes: a frame is one
+ * event or an NDJSON batch of them. libzmq checks a frame's size from its header, before buffering it, and
+ * refuses a larger one by dropping it and disconnecting that producer (its PUSH socket reconnects by itself).
+ * libzmq reports only an ordinary `disconnect` then, so such a frame cannot be counted. Frames within the
+ * bound are read and judged here: an event over maxEventBytes is refused as too_large and counted. libzmq
+ * bounds each frame, not a multipart message as a whole (measured with zeromq 6.8 / libzmq 4.3.5).
+ */
+export const FRAME_BOUND_FACTOR = 16;
+
+/** The largest frame ZeroMQ lets through for a given ingest.maxEventBytes. */
+export function maxFrameBytes(maxEventBytes: number): number {
+  return Math.min(maxEventBytes * FRAME_BOUND_FACTOR, Number.MAX_SAFE_INTEGER);
+}
 
 /** How a batch of reads ended. */
 type BatchEnd = 'full' | 'drained' | 'end';
@@ -75,6 +89,7 @@ export class ZmqIngest {
     this.#o = options;
     this.#sock = new Pull({
       receiveHighWaterMark: options.highWaterMark,
+      maxMessageSize: maxFrameBytes(options.maxEventBytes),
       receiveTimeout: IDLE_TIMEOUT_MS,
       linger: 0,
     });

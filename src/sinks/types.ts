@@ -35,6 +35,12 @@ export type SinkOutcome =
       readonly reason: string;
       readonly status?: number;
       readonly retryAfterMs?: number;
+      /**
+       * The answer says the sink's configuration is wrong, not the events (a 3xx redirect, which is never
+       * followed: credentials must not go to another origin). Delivery holds the tenant like an
+       * authentication failure (state `misconfigured`): retried with back-off, never split or dead-lettered.
+       */
+      readonly misconfigured?: true;
     }
   /** Some events failed: `retry` ids go back for a retry, `rejected` ids are dead-lettered; the rest are delivered. */
   | {

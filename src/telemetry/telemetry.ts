@@ -51,6 +51,7 @@ export class Telemetry {
   readonly #checkpoints: Counter;
   readonly #blocked: Gauge<'source'>;
   readonly #authFailures: Counter<'sink'>;
+  readonly #diskFullGauge: Gauge;
   readonly #sinkStates: Gauge<'sink' | 'state'>;
   /** Tenants per (sink type, state), mirrored into #sinkStates. */
   readonly #stateCounts = new Map<string, number>();
@@ -126,6 +127,11 @@ export class Telemetry {
       labelNames: ['source'],
       registers: r,
     });
+    this.#diskFullGauge = new Gauge({
+      name: 'logdriver_buffer_disk_full',
+      help: '1 while the data directory has no space left (ingest refused until it returns), else 0.',
+      registers: r,
+    });
     this.#authFailures = new Counter({
       name: 'logdriver_delivery_auth_failures_total',
       help: 'Sends refused for their credentials (401/403, revoked token, expired key), by sink type.',
@@ -134,7 +140,7 @@ export class Telemetry {
     });
     this.#sinkStates = new Gauge({
       name: 'logdriver_delivery_tenants',
-      help: 'Tenants with a lane, by sink type and delivery state (ok, retrying, auth_failed).',
+      help: 'Tenants with a lane, by sink type and delivery state (ok, retrying, auth_failed, misconfigured).',
       labelNames: ['sink', 'state'],
       registers: r,
     });
@@ -190,7 +196,35 @@ export class Telemetry {
   }
 
   commitFailed(err: unknown, events: number): void {
-    this.log.error({ err, events }, 'buffer commit failed; the events were not acknowledged');
+    // A full disk fails every commit for as long as it lasts: one line per reason per window, no stack.
+    const reason = errorReason(err);
+    const { log, suppressed } = this.#throttle.admit(`commit:${reason}`);
+    if (log)
+      this.log.error(
+        { reason, events, suppressed },
+        'buffer commit failed; the events were not acknowledged',
+      );
+  }
+
+  /** The data directory's disk filled (ingest refused, reserve released) or has room again. */
+  diskFull(full: boolean, why: string, reserveReleased: boolean): void {
+    this.#diskFullGauge.set(full ? 1 : 0);
+    if (full)
+      this.log.error({ why, reserveReleased }, 'disk full: refusing new events; delivery and deletes go on');
+    else this.log.warn({ why }, 'disk space is back: accepting events again');
+  }
+
+  /** A checkpoint or vacuum step failed (it is tried again): one line per reason per window. */
+  maintenanceFailed(task: string, message: string): void {
+    const { log, suppressed } = this.#throttle.admit(`maintenance:${task}:${message}`);
+    if (log) this.log.error({ task, error: message, suppressed }, 'buffer maintenance failed; will retry');
+  }
+
+  /** A buffer write a lane must repeat failed (disk full…): logged at most once per window per reason. */
+  bufferWriteFailed(tenant: string, err: unknown): void {
+    const reason = errorReason(err);
+    const { log, suppressed } = this.#throttle.admit(`write:${reason}`);
+    if (log) this.log.error({ tenant, reason, suppressed }, 'buffer write failed; retrying');
   }
 
   checkpointRun(walBytesBefore: number, seconds: number): void {
@@ -267,4 +301,14 @@ export class Telemetry {
   }
 }
 
-export type SinkState = 'ok' | 'retrying' | 'auth_failed';
+/** `misconfigured`: the sink answered in a way only its config can fix (a redirect); the tenant is held. */
+export type SinkState = 'ok' | 'retrying' | 'auth_failed' | 'misconfigured';
+
+/** A short, stable reason for an error: its code and message, never a stack. */
+function errorReason(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -30,9 +30,16 @@ describe('inspect and dlq commands', () => {
     push.close();
     await eventually('dead-lettered', () => service.buffer.stats().deadLetters === 8);
 
-    const inUse = cli('inspect', '--data-dir', dir.path);
-    expect(inUse.status).toBe(2);
-    expect(inUse.stderr).toMatch(/in use by process/);
+    for (const args of [['inspect'], ['dlq', 'list']]) {
+      const inUse = cli(...args, '--data-dir', dir.path);
+      expect(inUse.status).toBe(2);
+      expect(inUse.stderr).toMatch(
+        new RegExp(
+          `^logdriver: the service is running: .*locked by a running logdriver \\(process ${process.pid}\\)`,
+        ),
+      );
+      expect(inUse.stderr).not.toMatch(/configuration error/);
+    }
     await expect(startInProcess(raw)).rejects.toThrow(/in use by process/);
     await service.stop();
 
@@ -50,7 +57,16 @@ describe('inspect and dlq commands', () => {
     expect(letters.map((l) => (JSON.parse(l.payload) as { n: number }).n)).toEqual([0, 1, 2, 3, 4]);
 
     expect(cli('dlq', 'replay', '--data-dir', dir.path, '--tenant', 'acme').stdout).toContain('replayed 5');
-    expect(cli('dlq', 'purge', '--data-dir', dir.path).stdout).toContain('purged 3');
+    // A bare purge names nothing, so it deletes nothing.
+    const bare = cli('dlq', 'purge', '--data-dir', dir.path);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/--tenant <id> for one tenant, or --all/);
+    expect(JSON.parse(cli('inspect', '--data-dir', dir.path, '--json').stdout)).toMatchObject({
+      deadLetters: 3,
+    });
+    expect(cli('dlq', 'purge', '--data-dir', dir.path, '--tenant', 'nobody').stdout).toContain('purged 0');
+    expect(cli('dlq', 'purge', '--data-dir', dir.path, '--tenant', 'beta').stdout).toContain('purged 3');
+    expect(cli('dlq', 'purge', '--data-dir', dir.path, '--all').stdout).toContain('purged 0');
     expect(JSON.parse(cli('inspect', '--data-dir', dir.path, '--json').stdout)).toMatchObject({
       events: 5,
       deadLetters: 0,

@@ -123,6 +123,11 @@ export class MemoryBuffer implements EventBuffer {
   readonly #listeners = new Set<(n: CommitNotice) => void>();
   /** Leases holding events. They live only in this object: a new MemoryBuffer over the store has none. */
   readonly #leases = new Set<MemoryLease>();
+
+  /** Leases handed out and not yet settled or released. */
+  get openLeases(): number {
+    return this.#leases.size;
+  }
   #waiters: (() => void)[] = [];
   #closed = false;
 

@@ -24,6 +24,8 @@ export function testConfig(
     dataDir,
     ingest: { zmq: { endpoint: 'tcp://127.0.0.1:*' }, http: { listen: '127.0.0.1:0' } },
     admin: { listen: '127.0.0.1:0' },
+    // A small reserve: every test service writes one, and most tests never fill a disk.
+    buffer: { diskReserveBytes: '256KiB' },
     delivery: {
       batchSize: 200,
       maxBatchAgeMs: 50,
@@ -93,7 +95,7 @@ export async function startChild(
   );
   const endpoints = await new Promise<Endpoints>((resolve, reject) => {
     let partial = '';
-    proc.stderr.on('data', (chunk: Buffer) => {
+    proc.stderr!.on('data', (chunk: Buffer) => {
       partial += chunk.toString('utf8');
       const lines = partial.split('\n');
       partial = lines.pop()!;

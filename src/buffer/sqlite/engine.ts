@@ -154,6 +154,11 @@ export class SqliteEngine {
     return pack(parts);
   }
 
+  /** On a full disk: gives space back in steps small enough to fit what is left (see Maintenance.relieve). */
+  relieve(): number {
+    return this.#maintenance.relieve();
+  }
+
   vacuumStep(): number {
     return this.#maintenance.vacuumStep();
   }

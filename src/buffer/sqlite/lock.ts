@@ -1,9 +1,9 @@
 // One process per data directory: an exclusive SQLite lock on `logdriver.lock`, which the OS holds for the
 // process and drops when it exits, however it exits (SIGKILL included), so a crash never blocks the restart.
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 
 export const LOCK_FILE = 'logdriver.lock';
@@ -38,7 +38,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * function. Throws LOGDRIVER_ERR_BUFFER_LOCKED if another process, or this one, holds it.
  */
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const path = join(dataDir, LOCK_FILE);
   if (held.has(identity(path) ?? '')) throw inUse(dataDir, `process ${process.pid} (this one)`);
   const deadline = Date.now() + ACQUIRE_MS;
@@ -61,7 +61,7 @@ export function lockDataDir(dataDir: string): () => void {
         reset = true;
         continue;
       }
-      const reason = `could not lock data directory ${dataDir}: ${String(err)}`;
+      const reason = `could not lock data directory ${dataDir}: ${err instanceof Error ? err.message : String(err)}`;
       throw new LogdriverError(ErrorCodes.BUFFER_LOCKED, reason, { cause: err });
     }
     const key = identity(path);
@@ -79,6 +79,62 @@ export function lockDataDir(dataDir: string): () => void {
       db.close();
     };
   }
+}
+
+/**
+ * Creates the data directory if needed and checks that this process can write in it, failing at once with
+ * one clear reason (LOGDRIVER_ERR_BUFFER_LOCKED: the directory cannot be taken). HAZARD: not
+ * `mkdirSync(dir, { recursive: true })`: Node 20's recursive mkdir loops forever, at 100% CPU and deaf to
+ * signals, when mkdir answers ENOENT although the parent exists (any new path under /proc). Here each level
+ * is tried once, so the recursion is bounded by the path's depth.
+ */
+export function prepareDataDir(dataDir: string): void {
+  try {
+    makeDir(resolve(dataDir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw unusable(dataDir, 'is a file, not a directory');
+    throw unusable(dataDir, 'cannot be created', err);
+  }
+  try {
+    accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw unusable(dataDir, 'is not writable', err);
+  }
+}
+
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (statSync(dir).isDirectory()) return;
+      throw err;
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    makeDir(parent);
+    mkdirSync(dir); // once: a second ENOENT with the parent in place is final (a pseudo-filesystem)
+  }
+}
+
+function unusable(dataDir: string, what: string, cause?: unknown): LogdriverError {
+  const e = cause as NodeJS.ErrnoException | undefined;
+  const why = e?.code ? ` (${errnoText(e.code)})` : '';
+  return new LogdriverError(ErrorCodes.BUFFER_LOCKED, `data directory ${dataDir} ${what}${why}`, { cause });
+}
+
+function errnoText(code: string): string {
+  const text: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    ENOTDIR: 'a part of the path is a file',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+  };
+  return text[code] ? `${text[code]}, ${code}` : code;
 }
 
 /**

@@ -19,6 +19,9 @@ const VACUUM_STEP_MAX_PAGES = 16384;
 /** Free pages are kept while they are under this share of the file (inserts will reuse them). */
 const VACUUM_FREE_SHARE = 0.25;
 const VACUUM_MIN_FREE_PAGES = 256;
+/** On a full disk: pages per vacuum step (a step's WAL frames must fit the space left) and time per call. */
+const RELIEVE_STEP_PAGES = 32;
+const RELIEVE_BUDGET_MS = 200;
 
 function sizeOf(path: string): number {
   try {
@@ -95,6 +98,36 @@ export class Maintenance {
     // The file only shrinks when the freed pages are checkpointed out of the WAL.
     this.checkpoint('TRUNCATE');
     return pages;
+  }
+
+  /**
+   * Gives space back on a full disk, where the usual large vacuum step cannot fit its WAL frames: first a
+   * TRUNCATE checkpoint (the WAL's frames move into the database file and the WAL file goes to zero), then
+   * incremental vacuum in small steps, each checkpointed out of the WAL, for a bounded time. Every step that
+   * fails for lack of space is simply not taken; returns the pages given back.
+   */
+  relieve(): number {
+    const started = Date.now();
+    let freed = 0;
+    try {
+      this.checkpoint('TRUNCATE');
+    } catch {
+      // Not even the checkpoint fits yet: nothing else will either.
+      return 0;
+    }
+    const incremental = (this.#db.pragma('auto_vacuum', { simple: true }) as number) === 2;
+    while (incremental && Date.now() - started < RELIEVE_BUDGET_MS) {
+      const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+      if (free === 0) break;
+      try {
+        this.#db.pragma(`incremental_vacuum(${Math.min(free, RELIEVE_STEP_PAGES)})`);
+        this.checkpoint('TRUNCATE');
+        freed += Math.min(free, RELIEVE_STEP_PAGES);
+      } catch {
+        break;
+      }
+    }
+    return freed;
   }
 
   fileSizes(): { db: number; wal: number } {

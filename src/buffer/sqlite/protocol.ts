@@ -6,6 +6,7 @@ export type Request =
   | { op: 'commit'; id: number; ops: CommitOps }
   | { op: 'load'; id: number; ids: number[] }
   | { op: 'vacuum'; id: number }
+  | { op: 'relieve'; id: number }
   | { op: 'close'; id: number };
 
 export type Reply =

@@ -2,9 +2,9 @@
 // directory and every count: ingest writes each event's line into its tenant's open chunk, a commit window
 // gathers the open chunks, acknowledgements, retry marks and dead letters into one transaction on the
 // worker (one fsync), and delivery leases chunks from a write-through cache bounded in bytes.
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, LogdriverError } from '../../errors.js';
+import { ErrorCodes, LogdriverError, isLogdriverError } from '../../errors.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type {
   Admission,
@@ -31,6 +31,7 @@ import {
 import { DB_FILE, SqliteEngine, pack, unpack, type EngineOptions, type Packed } from './engine.js';
 import { ChunkLease, type Part } from './lease.js';
 import { lockDataDir } from './lock.js';
+import { DiskReserve } from './reserve.js';
 import { WorkerClient } from './worker-client.js';
 
 export { DB_FILE };
@@ -51,11 +52,21 @@ export interface SqliteBufferOptions extends EngineOptions {
   /** Bytes of committed chunks kept in memory for delivery; the rest is read back from SQLite when claimed. */
   cacheMaxBytes: number;
   telemetry: Telemetry;
+  /** Disk space held back in the data directory, released when the disk fills (0: none). */
+  diskReserveBytes?: number;
   /** Called once if the worker dies (out of memory, a crash): the buffer cannot store anything after it. */
   onFatal?: (err: Error) => void;
 }
 
+/** While the disk is full, how often the buffer checks whether space came back. */
+const DISK_CHECK_MS = 1000;
+
 const INITIAL_CHUNK_BYTES = 2048;
+
+interface LoadBatch {
+  readonly chunks: Set<Chunk>;
+  done: Promise<void>;
+}
 
 export class SqliteBuffer implements EventBuffer {
   readonly bufferId: string;
@@ -93,11 +104,22 @@ export class SqliteBuffer implements EventBuffer {
   #commitBytes = new SharedArrayBuffer(1024 * 1024);
   #closed = false;
   readonly #unlock: () => void;
+  readonly #reserve: DiskReserve;
+  /**
+   * Set when a commit found no space: ingest is refused (appends could only fail again) while the commits
+   * that free space (deletes after acknowledgements, retry marks) go on, on the released reserve. Cleared
+   * once the reserve could be written again.
+   */
+  #diskFull = false;
+  #diskTimer: NodeJS.Timeout | undefined;
+  #relieving = false;
+  /** Chunk loads gathered in this event-loop turn (see #load). */
+  #loading: LoadBatch | undefined;
 
   constructor(opts: SqliteBufferOptions) {
     this.#o = opts;
     this.path = join(opts.dataDir, DB_FILE);
-    mkdirSync(opts.dataDir, { recursive: true });
+    // Creates and checks the directory too (never a recursive mkdirSync: see prepareDataDir).
     this.#unlock = lockDataDir(opts.dataDir);
     // Open once here, synchronously: migrations run, a bad file fails the start, and only the chunk
     // directory is read (no chunk bytes), before the worker takes the connection over.
@@ -109,6 +131,11 @@ export class SqliteBuffer implements EventBuffer {
     } catch (err) {
       this.#unlock();
       throw err;
+    }
+    this.#reserve = new DiskReserve(opts.dataDir, opts.diskReserveBytes ?? 0);
+    if (!this.#reserve.acquire() && (opts.diskReserveBytes ?? 0) > 0) {
+      // Already short of space at start: run as if full until the reserve fits.
+      this.#enterDiskFull('no room for the disk reserve at start');
     }
     this.bufferId = snap.bufferId;
     this.#prefix = `${snap.bufferId}-`;
@@ -125,11 +152,7 @@ export class SqliteBuffer implements EventBuffer {
     this.#worker = new WorkerClient(workerData, {
       onMaintenance: (e) => {
         if (e.kind === 'checkpoint') opts.telemetry.checkpointRun(e.walBytesBefore, e.seconds);
-        else
-          opts.telemetry.log.error(
-            { task: e.task, error: e.message },
-            'buffer maintenance failed; will retry',
-          );
+        else opts.telemetry.maintenanceFailed(e.task, e.message);
       },
       onFailure: (err) => {
         opts.telemetry.log.fatal({ err }, 'buffer worker failed');
@@ -144,6 +167,7 @@ export class SqliteBuffer implements EventBuffer {
   append(events: readonly IncomingEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
     if (events.length === 0) return Promise.resolve();
+    if (this.#diskFull) return Promise.reject(diskFullError());
     const { chunkMaxEvents, chunkMaxBytes } = this.#o;
     for (const e of events) {
       let open = this.#open.get(e.tenant);
@@ -164,7 +188,7 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   admission(): Admission {
-    if (this.#bytes + this.#pendingBytes >= this.#o.maxBytes) return 'full';
+    if (this.#diskFull || this.#bytes + this.#pendingBytes >= this.#o.maxBytes) return 'full';
     if (this.#pendingEvents >= this.#o.maxPendingEvents || this.#pendingBytes >= 4 * this.#o.commitMaxBytes)
       return 'busy';
     return 'open';
@@ -278,6 +302,7 @@ export class SqliteBuffer implements EventBuffer {
           else notice.set(chunk.tenant, { count: chunk.count, firstReceivedAt: chunk.firstReceivedAt });
         }
         this.#applySettled(settled);
+        if (this.#diskFull) this.#checkDisk();
         if (events > 0) this.#o.telemetry.eventsCommitted(events, bytes, seconds);
         commit.resolve();
         if (notice.size > 0) for (const l of this.#listeners) l(notice);
@@ -288,6 +313,8 @@ export class SqliteBuffer implements EventBuffer {
         this.#pendingEvents -= events;
         this.#pendingBytes -= bytes;
         this.#o.telemetry.commitFailed(err, events);
+        if (isLogdriverError(err, ErrorCodes.BUFFER_DISK_FULL))
+          this.#enterDiskFull('a commit found no space');
         commit.reject(err);
       },
     );
@@ -296,6 +323,51 @@ export class SqliteBuffer implements EventBuffer {
       this.#wakeOpen();
       if (this.#hasWork()) this.#schedule();
     });
+  }
+
+  // ---- a full disk ----------------------------------------------------------------------------------
+
+  /** True while the data directory's disk is full: ingest is refused, delivery and deletes go on. */
+  get diskFull(): boolean {
+    return this.#diskFull;
+  }
+
+  #enterDiskFull(why: string): void {
+    if (this.#diskFull) return;
+    this.#diskFull = true;
+    const released = this.#reserve.release();
+    this.#o.telemetry.diskFull(true, why, released);
+    this.#diskTimer = setInterval(() => this.#checkDisk(), DISK_CHECK_MS);
+    this.#diskTimer.unref();
+  }
+
+  /**
+   * Leaves the disk-full state once the reserve can be held again: space freed by deliveries (deletes, then
+   * the WAL checkpointed and free pages given back in small steps, see Maintenance.relieve) or by hand.
+   */
+  #checkDisk(): void {
+    if (!this.#diskFull || this.#closed || this.#relieving) return;
+    if (this.#reserve.acquire()) {
+      this.#leaveDiskFull();
+      return;
+    }
+    if (this.#worker.failed) return;
+    this.#relieving = true;
+    void this.#worker
+      .call<number>({ op: 'relieve' })
+      .catch(() => 0)
+      .then(() => {
+        this.#relieving = false;
+        if (this.#diskFull && !this.#closed && this.#reserve.acquire()) this.#leaveDiskFull();
+      });
+  }
+
+  #leaveDiskFull(): void {
+    this.#diskFull = false;
+    clearInterval(this.#diskTimer);
+    this.#diskTimer = undefined;
+    this.#o.telemetry.diskFull(false, 'space is available again', false);
+    this.#wakeOpen();
   }
 
   #applySettled(s: Settled): void {
@@ -384,16 +456,33 @@ export class SqliteBuffer implements EventBuffer {
     }
   }
 
-  /** Reads chunks' bytes back from SQLite into the cache (a restart, or chunks the cache had no room for). */
-  async #load(chunks: Chunk[]): Promise<void> {
-    const packed = await this.#worker.call<Packed>({ op: 'load', ids: chunks.map((c) => c.id) });
-    const parts = unpack(packed);
-    chunks.forEach((c, i) => {
-      // Still stored and still not loaded (another claim may have loaded it meanwhile).
-      if (c.lines || c.count === 0) return;
-      c.lines = parts[i]!;
-      this.#cachedBytes += c.lines.length;
-    });
+  /**
+   * Reads chunks' bytes back from SQLite into the cache (a restart, or chunks the cache had no room for).
+   * Loads asked for in the same event-loop turn go to the worker as one request: after a restart on a
+   * backlog of many tenants, every lane claims at once, and one round trip per lane (each queued behind the
+   * commit in progress) was what bounded the drain.
+   */
+  #load(chunks: Chunk[]): Promise<void> {
+    let batch = this.#loading;
+    if (!batch) {
+      const created: LoadBatch = { chunks: new Set(), done: undefined! };
+      created.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        if (this.#loading === created) this.#loading = undefined;
+        const list = [...created.chunks].filter((c) => !c.lines && c.count > 0);
+        if (list.length === 0) return;
+        const packed = await this.#worker.call<Packed>({ op: 'load', ids: list.map((c) => c.id) });
+        const parts = unpack(packed);
+        list.forEach((c, i) => {
+          // Still stored and still not loaded (another claim may have loaded it meanwhile).
+          if (c.lines || c.count === 0) return;
+          c.lines = parts[i]!;
+          this.#cachedBytes += c.lines.length;
+        });
+      });
+      this.#loading = batch = created;
+    }
+    for (const c of chunks) batch.chunks.add(c);
+    return batch.done;
   }
 
   /** Leases the oldest free lines of the tenant, whole chunks where they fit (every chunk it needs is cached). */
@@ -541,6 +630,7 @@ export class SqliteBuffer implements EventBuffer {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearInterval(this.#diskTimer);
     while (this.#inFlight || (this.#hasWork() && !this.#worker.failed)) {
       if (!this.#inFlight) this.#commit();
       await this.#inFlight?.catch(() => undefined);
@@ -578,4 +668,11 @@ function sizeOf(path: string): number {
 
 function closedError(): LogdriverError {
   return new LogdriverError(ErrorCodes.BUFFER_CLOSED, 'the buffer is closed');
+}
+
+function diskFullError(): LogdriverError {
+  return new LogdriverError(
+    ErrorCodes.BUFFER_FULL,
+    'the disk of the data directory is full: events are refused until space returns',
+  );
 }

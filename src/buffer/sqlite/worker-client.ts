@@ -99,7 +99,11 @@ export class WorkerClient {
     if (!call) return;
     this.#calls.delete(m.id);
     if (m.ok) call.resolve(m.result);
-    else call.reject(new LogdriverError(ErrorCodes.BUFFER_COMMIT, `buffer worker: ${m.error.message}`));
+    else {
+      // SQLite says SQLITE_FULL when a write finds no space (ENOSPC, or the file-size limit).
+      const code = m.error.code === 'SQLITE_FULL' ? ErrorCodes.BUFFER_DISK_FULL : ErrorCodes.BUFFER_COMMIT;
+      call.reject(new LogdriverError(code, `buffer worker: ${m.error.message}`));
+    }
   }
 
   #fail(err: Error): void {

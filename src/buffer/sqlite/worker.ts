@@ -24,6 +24,9 @@ port.on('message', (req: Request) => {
       case 'vacuum':
         port.postMessage({ id: req.id, ok: true, result: engine.vacuumStep() } satisfies Reply);
         break;
+      case 'relieve':
+        port.postMessage({ id: req.id, ok: true, result: engine.relieve() } satisfies Reply);
+        break;
       case 'close':
         engine.close();
         port.postMessage({ id: req.id, ok: true, result: null } satisfies Reply);

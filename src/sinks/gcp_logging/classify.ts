@@ -210,6 +210,10 @@ export function classifyEntriesWrite(
     if (!rpc) return retry(`${reason()}; no google.rpc.Status body, per-entry verdicts unknown`);
     return { kind: 'rejected', status, reason: reason() };
   }
-  // 1xx/3xx as a final answer or a status outside HTTP's range: nothing is known to be stored.
+  // A redirect is not followed: a configuration error of the sink, which holds the tenant.
+  if (status >= 300 && status <= 399) {
+    return { kind: 'retry', status, reason: `unexpected HTTP ${status}`, misconfigured: true };
+  }
+  // 1xx as a final answer or a status outside HTTP's range: nothing is known to be stored.
   return retry(`unexpected HTTP ${status}`);
 }

@@ -101,7 +101,12 @@ export function classifyResponse(res: HttpResponseInfo, opts: ClassifyOptions): 
   if (status >= 400 && status <= 499) {
     return { kind: 'rejected', status, reason: statusReason(status, res.body, secrets) };
   }
-  // 1xx as a final answer, 3xx (redirects are not followed: credentials must not go to another origin),
-  // or a status outside HTTP's range: nothing is known to be stored, so the batch is tried again.
+  // A redirect is not followed (credentials must not go to another origin): the sink's url is wrong, so the
+  // tenant is held until its config changes (never dead-lettered, never split).
+  if (status >= 300 && status <= 399) {
+    return { kind: 'retry', status, reason: `unexpected HTTP ${status}`, misconfigured: true };
+  }
+  // 1xx as a final answer or a status outside HTTP's range: nothing is known to be stored, so the batch is
+  // tried again.
   return { kind: 'retry', status, reason: `unexpected HTTP ${status}` };
 }

@@ -175,7 +175,11 @@ export function classifyHecResponse(
           : '';
     return retry(`${statusReason(status, res.body, secrets)}${hint}`);
   }
-  // 1xx as a final answer, 3xx (redirects are not followed) or a status outside HTTP's range.
+  // A redirect is not followed: a configuration error of the sink, which holds the tenant.
+  if (status >= 300 && status <= 399) {
+    return { kind: 'retry', status, reason: `unexpected HTTP ${status}`, misconfigured: true };
+  }
+  // 1xx as a final answer or a status outside HTTP's range.
   return retry(`unexpected HTTP ${status}`);
 }
 

@@ -170,6 +170,7 @@ export abstract class HttpBatchSink implements Sink {
     const accepted: { ids: readonly string[]; token: string }[] = [];
     let retryAfterMs: number | undefined;
     let authFailure: Extract<SinkOutcome, { kind: 'auth_failed' }> | undefined;
+    let held: Extract<SinkOutcome, { kind: 'retry' }> | undefined;
     let stopped = false;
     for (const req of requests) {
       if (stopped) {
@@ -206,12 +207,17 @@ export abstract class HttpBatchSink implements Sink {
         case 'retry':
           retry.push(...req.ids());
           if (outcome.retryAfterMs !== undefined) retryAfterMs = outcome.retryAfterMs;
+          if (outcome.misconfigured) held ??= outcome;
           stopped = true;
           break;
       }
     }
-    // Nothing got through because the credentials were refused: say so, so the auth policy applies.
-    if (authFailure && delivered.length === 0 && accepted.length === 0) return authFailure;
+    // Nothing got through because of the sink's configuration (refused credentials, a redirect): say so, so
+    // delivery holds the tenant as it would for a single request.
+    if (delivered.length === 0 && accepted.length === 0 && rejected.length === tooLarge.length) {
+      if (authFailure) return authFailure;
+      if (held) return held;
+    }
     if (accepted.length > 0) {
       if (retry.length === 0 && rejected.length === 0 && delivered.length === 0) {
         return { kind: 'accepted', token: accepted.map((a) => a.token).join(',') };

@@ -14,6 +14,7 @@ export { Pacer, type PacerOptions } from './pacer.js';
 export { mulberry32, type Random } from './prng.js';
 export { backoffMs, ingestPath, ndjsonBody, retryAfterMs, MAX_RETRY_WAIT_MS } from './http-sender.js';
 export { sendEvents, targetKind } from './sender.js';
+export { DEFAULT_ZMQ_SEND_TIMEOUT_MS } from './zmq-sender.js';
 export type { EventSource, HttpTarget, SendOptions, SendStats, SendTarget, ZmqTarget } from './types.js';
 export {
   addGeneratorFlags,

@@ -19,7 +19,10 @@ export interface ZmqTarget {
   readonly sendHighWaterMark?: number;
   /** How long close() lets queued messages flush to the peer, also at process exit. Default 10 s. */
   readonly lingerMs?: number;
-  /** Give up on a send blocked this long (peer gone, HWM full); default: wait forever. */
+  /**
+   * Give up once a send waited this long with no receiver connected (logdriver down, wrong address); a
+   * connected receiver that pushes back is waited for. Default 10 s; 0 waits forever.
+   */
   readonly sendTimeoutMs?: number;
 }
 

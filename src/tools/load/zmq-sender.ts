@@ -11,11 +11,16 @@ import { makeStats, type EventSource, type SendOptions, type SendStats, type Zmq
  * after this function resolves (but `seconds` does not include that flush).
  */
 export async function sendZmq(source: EventSource, target: ZmqTarget, opts: SendOptions): Promise<SendStats> {
+  const timeoutMs = target.sendTimeoutMs ?? DEFAULT_ZMQ_SEND_TIMEOUT_MS;
   const sock = new Push({
     sendHighWaterMark: target.sendHighWaterMark ?? 1000,
     linger: target.lingerMs ?? 10_000,
-    sendTimeout: target.sendTimeoutMs ?? -1,
+    sendTimeout: timeoutMs > 0 ? timeoutMs : -1,
+    // Queue only to connections that completed their handshake: with no receiver, a send then waits (and
+    // times out) instead of filling a queue towards an address where nothing listens.
+    immediate: true,
   });
+  const receivers = countReceivers(sock);
   const pacer = opts.ratePerSec ? new Pacer(opts.ratePerSec, { signal: opts.signal }) : undefined;
   // An abort must also unblock a send parked on a full HWM: closing the socket rejects it.
   const onAbort = (): void => sock.close();
@@ -35,15 +40,25 @@ export async function sendZmq(source: EventSource, target: ZmqTarget, opts: Send
       const events = frame;
       frame = [];
       const body = events.length === 1 ? events[0]! : Buffer.concat(joinLines(events));
-      try {
-        await sock.send(body);
-      } catch (err) {
-        // A send timeout (sendTimeoutMs) or a closed socket: stop; the rest of the source is not read.
-        if (!opts.signal?.aborted) {
-          failed += events.length;
-          error = `${target.endpoint}: ${(err as Error).message}`;
+      for (;;) {
+        try {
+          await sock.send(body);
+          break;
+        } catch (err) {
+          // A connected receiver that pushes back (its buffer is full) is waited for; no receiver at all
+          // for timeoutMs, or a closed socket, stops the run: the rest of the source is not read.
+          if ((err as { code?: string }).code === 'EAGAIN' && receivers.count > 0 && !opts.signal?.aborted)
+            continue;
+          if (!opts.signal?.aborted) {
+            failed += events.length;
+            error =
+              (err as { code?: string }).code === 'EAGAIN'
+                ? `${target.endpoint}: no receiver took a message for ${timeoutMs} ms; is logdriver running ` +
+                  `with its ZeroMQ ingest at this address? (--send-timeout 0 waits forever)`
+                : `${target.endpoint}: ${(err as Error).message}`;
+          }
+          return false;
         }
-        return false;
       }
       sent += events.length;
       return true;
@@ -69,6 +84,17 @@ export async function sendZmq(source: EventSource, target: ZmqTarget, opts: Send
     if (!sock.closed) sock.close();
   }
   return makeStats(sent, failed, 0, startedAt, error);
+}
+
+/** How long a send may wait with no receiver connected before the run fails (0: forever). */
+export const DEFAULT_ZMQ_SEND_TIMEOUT_MS = 10_000;
+
+/** Receivers whose connection completed its handshake, counted from the socket's events. */
+function countReceivers(sock: Push): { readonly count: number } {
+  const state = { count: 0 };
+  sock.events.on('handshake', () => state.count++);
+  sock.events.on('disconnect', () => (state.count = Math.max(0, state.count - 1)));
+  return state;
 }
 
 /** The events with a line feed between each two (an NDJSON frame; the events hold no raw line feeds). */

@@ -500,6 +500,14 @@ describe('HttpSink conformance: payload limits and re-sends (the shared request 
     expect(server.received).toHaveLength(1);
   });
 
+  it('302 => retry marked misconfigured (the lane holds the tenant); the redirect is never followed', async () => {
+    const server = await fakeServer(reply(302, '', { location: '/elsewhere' }));
+    const outcome = await sinkFor(server.url).send(batch(2), noAbort());
+    expect(outcome).toMatchObject({ kind: 'retry', status: 302, misconfigured: true });
+    expect(server.received.map((r) => r.url)).not.toContain('/elsewhere');
+    expect(server.received).toHaveLength(1);
+  });
+
   it('a retry of the same batch re-sends the encoded (gzipped) request without encoding again', async () => {
     let n = 0;
     const server = await fakeServer((_req, res) => {
@@ -541,7 +549,7 @@ runSinkConformance({
     { name: '413 => rejected', answer: { status: 413 }, expect: 'rejected' },
     { name: '207 with a malformed body => retry', answer: { status: 207, body: 'nope' }, expect: 'retry' },
     {
-      name: '302 (redirects are not followed) => retry',
+      name: '302 (redirects are not followed) => retry, held as misconfigured',
       answer: { status: 302, headers: { location: '/x' } },
       expect: 'retry',
     },

@@ -178,3 +178,26 @@ describe('deferred acknowledgements', () => {
     expect(lease?.count).toBe(4);
   });
 });
+
+describe('many tenants', () => {
+  it('holds leases for at most the send slots (plus read-ahead), however many tenants wait', async () => {
+    const releases: (() => void)[] = [];
+    const sink = new ScriptedSink(
+      () => new Promise((resolve) => releases.push(() => resolve({ kind: 'delivered' }))),
+    );
+    const buffer = new MemoryBuffer();
+    const h = await start(
+      new Harness({ buffer, fallback: sink, maxInFlight: 3, lane: { maxBatchAgeMs: 0 } }),
+    );
+    for (let t = 0; t < 200; t++) await buffer.append(eventsFor(`tenant-${t}`, 1));
+    await until(() => expect(sink.inFlight).toBe(3));
+    await new Promise((r) => setTimeout(r, 50));
+    // Without the gate every one of the 200 lanes would have claimed its batch already.
+    expect(buffer.openLeases).toBeLessThanOrEqual(3);
+    // Everything still goes, in turn.
+    const drain = setInterval(() => releases.splice(0).forEach((r) => r()), 2);
+    await h.drained();
+    clearInterval(drain);
+    expect(sink.calls).toHaveLength(200);
+  });
+});

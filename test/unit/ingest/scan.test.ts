@@ -88,7 +88,10 @@ const tenantValue: fc.Arbitrary<Tree> = fc.oneof(
         MAX_TENANT_LENGTH - 1,
         MAX_TENANT_LENGTH,
         MAX_TENANT_LENGTH + 1,
+        2 * MAX_TENANT_LENGTH,
+        2 * MAX_TENANT_LENGTH + 2,
         3 * MAX_TENANT_LENGTH + 1,
+        4 * MAX_TENANT_LENGTH + 1,
       )
       .chain((n) =>
         fc.constantFrom('x', 'é', '\u{1F600}', '\u20ac').map((c) => ({
@@ -449,11 +452,22 @@ describe('scan: named cases', () => {
     ['256 chars', `{"tenantId":"${'x'.repeat(256)}"}`, { tenant: 'x'.repeat(256) }],
     ['257 chars', `{"tenantId":"${'x'.repeat(257)}"}`, 'invalid_tenant'],
     [
-      '128 astral chars are 256 code units',
-      `{"tenantId":"${'\u{1F600}'.repeat(128)}"}`,
-      { tenant: '\u{1F600}'.repeat(128) },
+      '256 astral chars (512 code units) count as 256 characters',
+      `{"tenantId":"${'\u{1F600}'.repeat(256)}"}`,
+      { tenant: '\u{1F600}'.repeat(256) },
     ],
-    ['129 astral chars are 258 code units', `{"tenantId":"${'\u{1F600}'.repeat(129)}"}`, 'invalid_tenant'],
+    ['257 astral chars', `{"tenantId":"${'\u{1F600}'.repeat(257)}"}`, 'invalid_tenant'],
+    [
+      '256 escaped surrogate pairs',
+      `{"tenantId":"${'\\ud83d\\ude00'.repeat(256)}"}`,
+      { tenant: '\u{1F600}'.repeat(256) },
+    ],
+    ['257 escaped surrogate pairs', `{"tenantId":"${'\\ud83d\\ude00'.repeat(257)}"}`, 'invalid_tenant'],
+    [
+      '255 astral chars and one letter',
+      `{"tenantId":"${'\u{1F600}'.repeat(255)}x"}`,
+      { tenant: `${'\u{1F600}'.repeat(255)}x` },
+    ],
     [
       'huge numbers',
       '{"tenantId":"a","n":123456789012345678901234567890,"m":1e400,"o":-0.0e-0}',

@@ -161,8 +161,17 @@ describe('classifyHecResponse: plain HTTP answers', () => {
     expect((out as { reason: string }).reason).toMatch(hint);
   });
 
-  it.each([100, 301, 302, 600])('%i => retry as unexpected', (status) => {
+  it.each([100, 600])('%i => retry as unexpected', (status) => {
     expect(classify(res(status))).toEqual({ kind: 'retry', status, reason: `unexpected HTTP ${status}` });
+  });
+
+  it.each([301, 302])('%i => retry held as a misconfigured sink (redirects are never followed)', (status) => {
+    expect(classify(res(status))).toEqual({
+      kind: 'retry',
+      status,
+      reason: `unexpected HTTP ${status}`,
+      misconfigured: true,
+    });
   });
 
   it('honours Retry-After as seconds and as an HTTP-date, on retries and partials', () => {
