@@ -64,20 +64,25 @@ export class TenantQueue {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A chunk being written by ingest before its commit: lines appended into a growing buffer. */
 export class OpenChunk {
   readonly tenant: string;
   readonly #tenantJson: string;
+  readonly #initial: number;
   #buf: Buffer;
   #length = 0;
   count = 0;
   firstSeq = 0;
   firstReceivedAt = 0;
 
+  /** `initialBytes` is a floor: the first line gets a buffer of its own size when larger. */
   constructor(tenant: string, initialBytes: number) {
     this.tenant = tenant;
     this.#tenantJson = JSON.stringify(tenant);
-    this.#buf = Buffer.allocUnsafeSlow(initialBytes);
+    this.#initial = initialBytes;
+    this.#buf = EMPTY;
   }
 
   get bytes(): number {
@@ -90,7 +95,10 @@ export class OpenChunk {
     const body = singleLinePayload(payload);
     const size = lineBytes(head, body);
     if (this.#length + size > this.#buf.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(this.#buf.length * 2, this.#length + size));
+      // The first line sizes the buffer: a chunk of one event (a flood of tenant ids) then carries no slack
+      // and is sealed without a copy; later lines double it.
+      const want = this.#buf.length === 0 ? Math.max(size, this.#initial) : this.#buf.length * 2;
+      const grown = Buffer.allocUnsafeSlow(Math.max(want, this.#length + size));
       this.#buf.copy(grown, 0, 0, this.#length);
       this.#buf = grown;
     }

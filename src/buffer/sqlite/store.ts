@@ -61,7 +61,8 @@ export interface SqliteBufferOptions extends EngineOptions {
 /** While the disk is full, how often the buffer checks whether space came back. */
 const DISK_CHECK_MS = 1000;
 
-const INITIAL_CHUNK_BYTES = 2048;
+/** The smallest buffer an open chunk starts with (its first line may make it larger). */
+const INITIAL_CHUNK_BYTES = 256;
 
 interface LoadBatch {
   readonly chunks: Set<Chunk>;
