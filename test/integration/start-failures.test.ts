@@ -1,6 +1,6 @@
 // Start failures as an operator meets them: a port in use, a data directory that is locked, read-only, a file,
 // or cannot be created (/proc). Each ends the start at once with one line naming the cause and exit code 2.
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -136,13 +136,18 @@ describe('start failures', () => {
 
   it('refuses a data directory it cannot write in', () => {
     const { dir, config } = setup();
-    // root writes anywhere: then the service runs as nobody, which the directory does not let write.
-    const asRoot = process.getuid?.() === 0;
-    chmodSync(dir, 0o755);
     const data = join(dir, 'read-only');
     mkdirSync(data, { mode: 0o555 });
-    chmodSync(data, 0o555);
-    const o = run(dir, config(data), asRoot ? { uid: 65534, gid: 65534 } : {});
-    expectOneLine(o, `cannot start: data directory ${data} is not writable`, 'EACCES');
+    // Permissions do not stop root: as root the directory is a read-only mount instead (EROFS), which stops
+    // everyone. (Running the service as another user would need the checkout readable by that user.)
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', data]);
+    else chmodSync(data, 0o555);
+    try {
+      const o = run(dir, config(data));
+      expectOneLine(o, `cannot start: data directory ${data} is not writable`, asRoot ? 'EROFS' : 'EACCES');
+    } finally {
+      if (asRoot) execFileSync('umount', [data]);
+    }
   });
 });
