@@ -55,4 +55,20 @@ describe('Limiter', () => {
     expect(order).toEqual([1, 2, 3, 4]);
     expect(limiter.inUse).toBe(1);
   });
+
+  it('serves thousands of waiters in arrival order, across the compaction of its queue', async () => {
+    const limiter = new Limiter(1);
+    await limiter.acquire();
+    const order: number[] = [];
+    const waiting = Array.from({ length: 5000 }, (_, i) => limiter.acquire().then(() => order.push(i)));
+    expect(limiter.waiting).toBe(5000);
+    for (let i = 0; i < 5000; i++) {
+      limiter.release();
+      await waiting[i];
+    }
+    expect(order).toEqual([...Array(5000).keys()]);
+    expect(limiter.waiting).toBe(0);
+    limiter.release();
+    expect(limiter.inUse).toBe(0);
+  });
 });
