@@ -1,7 +1,6 @@
 // A full disk: the data directory on a small tmpfs, filled by HTTP producers while the sink is down. The
 // service must say so (/ready, /health, metric), keep its log quiet, and once the sink is back deliver,
 // delete, get its space back and accept events again by itself, losing nothing it acknowledged.
-// Needs root (it mounts a tmpfs), as CI and this project's machines run; see the check in beforeAll.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { request } from 'undici';
@@ -28,13 +27,19 @@ async function metric(child: ServiceProcess, name: string): Promise<number> {
   return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
 }
 
-describe('a full disk', () => {
-  const dir = tempDir();
-  const mount = `${dir.path}/small`;
+// Mounting needs root (CAP_SYS_ADMIN). CI runs as root, so there this always runs; a developer running the
+// suite as another user sees it reported as skipped, by this name, rather than failing on the mount.
+const canMount = process.getuid?.() === 0;
+
+describe.runIf(canMount)('a full disk (needs root: mounts a tmpfs)', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let mount: string;
   let sink: MockSink;
   let child: ServiceProcess | undefined;
 
   beforeAll(async () => {
+    dir = tempDir();
+    mount = `${dir.path}/small`;
     mkdirSync(mount);
     // A real filesystem that fills: 24 MiB of tmpfs. Mounting needs root (CAP_SYS_ADMIN).
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
