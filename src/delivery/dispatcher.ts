@@ -5,6 +5,9 @@ import { Lane, type LaneSettings } from './lane.js';
 import { Limiter } from './limiter.js';
 import type { Router } from './router.js';
 
+/** A scan waits at least this many times its own last duration after it (see #schedulePoll). */
+const SCAN_TIME_FACTOR = 20;
+
 export interface DispatcherOptions {
   readonly buffer: EventBuffer;
   readonly router: Router;
@@ -25,6 +28,7 @@ export class Dispatcher {
   #unsubscribeRouter: (() => void) | undefined;
   #poll: NodeJS.Timeout | undefined;
   #polling = false;
+  #lastScanMs = 0;
   #closed = false;
 
   constructor(options: DispatcherOptions) {
@@ -44,7 +48,20 @@ export class Dispatcher {
       for (const [tenant, lane] of this.#lanes) if (changed(tenant)) lane.wake();
     });
     await this.#scan();
-    this.#poll = setInterval(() => void this.#scan(), this.#o.pollIntervalMs);
+    this.#schedulePoll();
+  }
+
+  /**
+   * The next safety-net scan: after pollIntervalMs, or later when the last scan was long. A scan walks every
+   * tenant with stored events; with hundreds of thousands of them (a flood of tenant ids) a scan per second
+   * took a third of the service's CPU, so scans are kept to about 5 % of the time.
+   */
+  #schedulePoll(): void {
+    if (this.#closed) return;
+    const delay = Math.max(this.#o.pollIntervalMs, SCAN_TIME_FACTOR * this.#lastScanMs);
+    this.#poll = setTimeout(() => {
+      void this.#scan().finally(() => this.#schedulePoll());
+    }, delay);
     this.#poll.unref();
   }
 
@@ -52,6 +69,7 @@ export class Dispatcher {
   async #scan(): Promise<void> {
     if (this.#polling || this.#closed) return;
     this.#polling = true;
+    const started = performance.now();
     try {
       const backlog = await this.#o.buffer.backlog();
       if (this.#closed) return;
@@ -73,6 +91,7 @@ export class Dispatcher {
       this.#o.telemetry.log.error({ err }, 'scanning the buffer for undelivered events failed');
     } finally {
       this.#polling = false;
+      this.#lastScanMs = performance.now() - started;
     }
   }
 
@@ -120,7 +139,7 @@ export class Dispatcher {
     this.#closed = true;
     this.#unsubscribe?.();
     this.#unsubscribeRouter?.();
-    if (this.#poll) clearInterval(this.#poll);
+    if (this.#poll) clearTimeout(this.#poll);
     const stopped = Promise.allSettled([...this.#lanes.values()].map((l) => l.stop()));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));

@@ -59,10 +59,12 @@ export class Lane {
   readonly #ready: Lease[] = [];
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
-  /** Ends backoff sleeps at stop(); sends themselves are only aborted by deps.stopSignal (after the grace). */
-  readonly #stopSleeps = new AbortController();
-  /** Ends the current backoff sleeps early (retry now); replaced after each wake. */
-  #wakeSleeps = new AbortController();
+  /**
+   * Ends the current back-off sleeps: at stop(), or early on wake() (retry now). Made only when a lane first
+   * sleeps (most never do, and an idle lane per tenant must stay small); a new one after each wake. Sends
+   * themselves are only aborted by deps.stopSignal (after the grace).
+   */
+  #sleeps: AbortController | undefined;
   readonly #batches = new Set<Promise<void>>();
   /** Deletes handed to the buffer and not yet committed: stop() waits for them too. */
   readonly #acks = new Set<Promise<void>>();
@@ -558,11 +560,13 @@ export class Lane {
   /** Sleeps unless the service stops first or the lane is woken; returns false when stopped. */
   async #sleep(ms: number): Promise<boolean> {
     try {
-      const signal = AbortSignal.any([this.#stopSleeps.signal, this.#d.stopSignal, this.#wakeSleeps.signal]);
+      if (this.#stopping) return false;
+      const sleeps = (this.#sleeps ??= new AbortController());
+      const signal = AbortSignal.any([sleeps.signal, this.#d.stopSignal]);
       await sleep(ms, undefined, { signal, ref: false });
       return true;
     } catch {
-      return !this.#stopSleeps.signal.aborted && !this.#d.stopSignal.aborted;
+      return !this.#stopping && !this.#d.stopSignal.aborted;
     }
   }
 
@@ -572,9 +576,9 @@ export class Lane {
    */
   wake(): void {
     if (this.#stopping) return;
-    const sleeps = this.#wakeSleeps;
-    this.#wakeSleeps = new AbortController();
-    sleeps.abort();
+    const sleeps = this.#sleeps;
+    this.#sleeps = undefined;
+    sleeps?.abort();
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -591,7 +595,9 @@ export class Lane {
   /** Stops starting batches; resolves when the ones in flight have ended (acked, failed or aborted). */
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#stopSleeps.abort();
+    const sleeps = this.#sleeps;
+    this.#sleeps = undefined;
+    sleeps?.abort();
     if (this.#timer) clearTimeout(this.#timer);
     for (const lease of this.#ready.splice(0)) this.#d.buffer.release(lease);
     this.#dropSlot();
