@@ -29,8 +29,20 @@ export const secret = z
   .string()
   .min(1)
   .transform((v) => new Secret(v));
-export const positiveInt = z.number().int().positive();
-export const nonNegativeInt = z.number().int().nonnegative();
+/** Counts and milliseconds. Capped at 2^31-1: Node turns a longer timer into 1 ms. */
+export const positiveInt = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
+export const nonNegativeInt = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 31 - 1);
+
+/** A request or event size a sink takes: at least 1 KiB, so no setting can make every envelope too large. */
+export const payloadBytes = byteSize.refine((n) => n >= 1024, 'must be at least 1KiB');
 
 /** `onAuthFailure`, shared by every sink that authenticates: hold and retry (default) or dead-letter. */
 export const onAuthFailure = z.enum(['retry', 'dead_letter']).default('retry');

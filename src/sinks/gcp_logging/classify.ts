@@ -208,7 +208,15 @@ export function classifyEntriesWrite(
   if (transient) return retry(reason());
   if (status >= 400 && status <= 499) {
     if (!rpc) return retry(`${reason()}; no google.rpc.Status body, per-entry verdicts unknown`);
-    return { kind: 'rejected', status, reason: reason() };
+    // With partialSuccess a bad entry is reported per entry: a request-level 4xx without per-entry details
+    // is about the request itself (a mistyped resource type, labels, logName), so it holds the tenant as
+    // misconfigured instead of dead-lettering every batch until the config is fixed.
+    return {
+      kind: 'retry',
+      status,
+      reason: `${reason()}; the request itself was refused: check the sink's resource, labels and logId`,
+      misconfigured: true,
+    };
   }
   // A redirect is not followed: a configuration error of the sink, which holds the tenant.
   if (status >= 300 && status <= 399) {

@@ -100,7 +100,8 @@ export class GcpLoggingSink extends HttpBatchSink {
   protected classify(res: HttpResponseInfo, ids: () => readonly string[]): SinkOutcome {
     const outcome = classifyEntriesWrite(res, ids(), { secrets: this.secrets() });
     // A refused token (revoked, expired early) is not asked for again: the next attempt gets a new one.
-    if (outcome.kind === 'auth_failed') this.#tokens.invalidate(this.#lastToken);
+    // Only a refused token (401) is dropped; a 403 is the account's permissions, which a new token won't fix.
+    if (outcome.kind === 'auth_failed' && outcome.status === 401) this.#tokens.invalidate(this.#lastToken);
     return outcome;
   }
 

@@ -1,7 +1,7 @@
 // The generic http sink's config: its schema, and the frozen request settings it resolves to (secret header
 // values stay wrapped in Secret).
 import { z } from 'zod';
-import { byteSize, clientTls, onAuthFailure, positiveInt, secret } from '../../config/fields.js';
+import { clientTls, onAuthFailure, payloadBytes, positiveInt, secret } from '../../config/fields.js';
 import { Secret } from '../../config/secret.js';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import { UNBOUNDED_LIMITS } from '../descriptor.js';
@@ -34,9 +34,9 @@ export const httpSinkSchema = z.strictObject({
   /** What the endpoint accepts per request; unset: no bound beyond delivery.batchSize/maxBatchBytes. */
   limits: z
     .strictObject({
-      maxRequestBytes: byteSize.optional(),
+      maxRequestBytes: payloadBytes.optional(),
       maxEvents: positiveInt.optional(),
-      maxEventBytes: byteSize.optional(),
+      maxEventBytes: payloadBytes.optional(),
     })
     .prefault({}),
   /** 401/403: hold the tenant's lane and retry (default), or dead-letter the batch. */

@@ -1,6 +1,6 @@
 // The splunk_hec sink's config schema and the frozen settings it resolves to.
 import { z } from 'zod';
-import { byteSize, clientTls, onAuthFailure, positiveInt, secret } from '../../config/fields.js';
+import { clientTls, onAuthFailure, payloadBytes, positiveInt, secret } from '../../config/fields.js';
 import type { Secret } from '../../config/secret.js';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type { DeferredAckSettings, PayloadLimits } from '../types.js';
@@ -27,7 +27,7 @@ export const splunkHecSinkSchema = z.strictObject({
   ackPollIntervalMs: positiveInt.default(1000),
   /** Most unconfirmed batches per tenant; past it the tenant's lane waits for acknowledgements. */
   maxPendingAcks: positiveInt.default(64),
-  maxRequestBytes: byteSize.prefault(DEFAULT_MAX_REQUEST_BYTES),
+  maxRequestBytes: payloadBytes.prefault(DEFAULT_MAX_REQUEST_BYTES),
   timeoutMs: positiveInt.default(30_000),
   maxConnections: positiveInt.default(4),
   tls: clientTls,
@@ -65,7 +65,10 @@ export function resolveSplunkHecSettings(cfg: SplunkHecSinkConfig): SplunkHecSet
   if (/[\r\n\0]/.test(cfg.token.reveal())) {
     throw new LogdriverError(ErrorCodes.SINK_CONFIG, 'splunk_hec sink: token contains CR, LF or NUL');
   }
-  const prefix = url.pathname.replace(/\/+$/, '');
+  // The base URL, even when given as the endpoint itself (".../services/collector[/event]"): the sink adds that.
+  const prefix = url.pathname
+    .replace(/\/+$/, '')
+    .replace(/\/services\/collector(\/event(\/1\.0)?|\/raw)?$/, '');
   const encode: HecEncodeOptions = Object.freeze({
     sourcetype: cfg.sourcetype,
     ...(cfg.source !== undefined ? { source: cfg.source } : {}),

@@ -16,6 +16,8 @@ import { HEC_FRAMING, encodeAckRequest, encodeHecEvent } from './encode.js';
 const MAX_ACKS_PER_QUERY = 1000;
 /** A token of a split batch joins its requests' ackIds with this. */
 const TOKEN_SEPARATOR = ',';
+/** Confirmed ackIds remembered per tenant while their batches are incomplete (see confirm). */
+const MAX_REMEMBERED_ACKS = 10_000;
 
 export class SplunkHecSink extends HttpBatchSink {
   readonly type = 'splunk_hec';
@@ -88,8 +90,15 @@ export class SplunkHecSink extends HttpBatchSink {
     const wanted = new Set(tokens.flatMap((t) => t.split(TOKEN_SEPARATOR)));
     let indexed = this.#indexed.get(tenant);
     if (!indexed) this.#indexed.set(tenant, (indexed = new Set()));
-    // Forget ackIds of batches no longer waiting (sent again after a timeout): the set stays bounded.
-    for (const id of indexed) if (!wanted.has(id)) indexed.delete(id);
+    // Confirmed ackIds are kept until their whole batch is (HEC reports each once), across calls for other
+    // tokens of the tenant. Those of batches given up on (sent again after a timeout) are never asked for
+    // again: past a bound the oldest go, so the set stays bounded.
+    if (indexed.size > MAX_REMEMBERED_ACKS) {
+      for (const id of indexed) {
+        if (indexed.size <= MAX_REMEMBERED_ACKS / 2) break;
+        if (!wanted.has(id)) indexed.delete(id);
+      }
+    }
     const ask = [...wanted].filter((id) => !indexed.has(id));
     for (let i = 0; i < ask.length; i += MAX_ACKS_PER_QUERY) {
       const exchange = await this.transport.exchange(

@@ -161,7 +161,10 @@ export abstract class HttpBatchSink implements Sink {
 
     // Fast path: one request, nothing too large — its answer is the batch's outcome as it stands.
     if (requests.length === 1 && tooLarge.length === 0) {
-      return this.#sendOne(requests[0]!, credentials, signal, batch);
+      const outcome = await this.#sendOne(requests[0]!, credentials, signal, batch);
+      // An accepted batch waits for its acknowledgement: no second copy of its body meanwhile.
+      if (outcome.kind === 'accepted') this.#encoded.delete(batch);
+      return outcome;
     }
 
     const delivered: string[] = [];
@@ -220,6 +223,7 @@ export abstract class HttpBatchSink implements Sink {
     }
     if (accepted.length > 0) {
       if (retry.length === 0 && rejected.length === 0 && delivered.length === 0) {
+        this.#encoded.delete(batch);
         return { kind: 'accepted', token: accepted.map((a) => a.token).join(',') };
       }
       // A batch is confirmed as a whole; accepted parts of a batch that also failed are sent again with the

@@ -132,8 +132,16 @@ export class HttpTransport {
     const proxied = url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy;
     // A proxy only when the environment names one for this scheme; NO_PROXY is honoured by undici's
     // EnvHttpProxyAgent, which gets the settings explicitly (not from process.env behind our back).
+    // Through a proxy the TLS connection to the endpoint is made from `requestTls`, not `connect`: the extra
+    // CA and the connect timeout must go there too.
     this.#dispatcher = proxied
-      ? new EnvHttpProxyAgent({ ...timeouts, ...proxy, connections: opts.maxConnections, connect })
+      ? new EnvHttpProxyAgent({
+          ...timeouts,
+          ...proxy,
+          connections: opts.maxConnections,
+          connect,
+          requestTls: connect,
+        })
       : new Pool(this.origin, { ...timeouts, connections: opts.maxConnections, connect });
   }
 

@@ -76,9 +76,9 @@ runSinkConformance({
       expect: 'retry',
     },
     {
-      name: '400 INVALID_ARGUMENT without entry errors => rejected',
+      name: '400 INVALID_ARGUMENT without entry errors => retry held as misconfigured',
       answer: rpc(400, 'INVALID_ARGUMENT', 'bad request'),
-      expect: 'rejected',
+      expect: 'retry',
     },
     {
       name: '404 NOT_FOUND (project or log) => retry, a config problem',

@@ -482,14 +482,14 @@ describe('HttpSink conformance: payload limits and re-sends (the shared request 
       ...evts[1]!,
       payload: Buffer.from(JSON.stringify({ tenantId: 'acme', pad: 'x'.repeat(5000) })),
     };
-    const outcome = await sinkFor(server.url, { limits: { maxEventBytes: 1000 } }).send(
+    const outcome = await sinkFor(server.url, { limits: { maxEventBytes: 2048 } }).send(
       batchOf([evts[0]!, big, evts[2]!]),
       noAbort(),
     );
     expect(outcome).toMatchObject({ kind: 'partial', retry: [] });
     const rejected = outcome.kind === 'partial' ? outcome.rejected : [];
     expect(rejected.map((r) => r.id)).toEqual(['evt-1']);
-    expect(rejected[0]!.reason).toMatch(/exceeds the http sink's limit of 1000 bytes/);
+    expect(rejected[0]!.reason).toMatch(/exceeds the http sink's limit of 2048 bytes/);
     expect(server.received.flatMap(ids)).toEqual(['evt-0', 'evt-2']);
   });
 

@@ -133,7 +133,7 @@ describe('splunk_hec wire format', () => {
   });
 
   it('splits a batch past maxRequestBytes into several requests, in order', async () => {
-    const { hec, sink } = await setup(false, { maxRequestBytes: 700 });
+    const { hec, sink } = await setup(false, { maxRequestBytes: 1024 });
     const events = conformanceEvents(6);
     expect(await sink.send(batchOf(events), signal())).toEqual({ kind: 'delivered' });
     expect(hec.eventRequests).toBeGreaterThan(1);
@@ -168,7 +168,7 @@ describe('splunk_hec indexer acknowledgement', () => {
   });
 
   it('a split batch is one token confirmed only when every request of it is indexed', async () => {
-    const { hec, sink } = await setup(true, { maxRequestBytes: 700 });
+    const { hec, sink } = await setup(true, { maxRequestBytes: 1024 });
     const outcome = await sink.send(batchOf(conformanceEvents(6)), signal());
     expect(outcome.kind).toBe('accepted');
     const token = outcome.kind === 'accepted' ? outcome.token : '';
@@ -192,5 +192,14 @@ describe('splunk_hec indexer acknowledgement', () => {
     await hec.close();
     fakes.splice(fakes.indexOf(hec), 1);
     await expect(sink.confirm('acme', ['0'], signal())).rejects.toThrow(/ack query failed/);
+  });
+});
+
+describe('splunk_hec url', () => {
+  it('a url given as the endpoint itself is taken as the base URL', async () => {
+    const { hec } = await setup(false);
+    const sink = hecSink(`${hec.url}/services/collector/event`);
+    sinks.push(sink);
+    expect(await sink.send(batchOf(conformanceEvents(1)), signal())).toEqual({ kind: 'delivered' });
   });
 });

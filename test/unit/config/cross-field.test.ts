@@ -1,7 +1,7 @@
 // Config mistakes that each field alone cannot show: the admin listener on the HTTP ingest's address, and an
 // http sink given both forms of auth. Each must be refused at load with one message saying exactly that.
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
+import { loadConfig, sinkSchema } from '../../../src/config/index.js';
 import { failure, tempConfigDir } from './helpers.js';
 
 const tmp = tempConfigDir();
@@ -66,5 +66,27 @@ describe('http sink auth', () => {
     expect(() => load('basic.yaml', sink('{ basic: { username: u, password: p } }'))()).not.toThrow();
     const err = failure(load('nopass.yaml', sink('{ basic: { username: u } }')));
     expect(err.problems).toEqual([{ key: 'tenants.acme.sink.auth.basic.password', message: 'required' }]);
+  });
+});
+
+describe('sink payload limits', () => {
+  it('refuses request or event limits under 1KiB, which would dead-letter every event', () => {
+    for (const sink of [
+      { type: 'http', url: 'http://127.0.0.1:9/x', limits: { maxEventBytes: 100 } },
+      { type: 'http', url: 'http://127.0.0.1:9/x', limits: { maxRequestBytes: 0 } },
+      { type: 'splunk_hec', url: 'http://127.0.0.1:9', token: 't', maxRequestBytes: '512B' },
+    ]) {
+      const r = sinkSchema.safeParse(sink);
+      expect(r.success).toBe(false);
+      expect(JSON.stringify(r.error?.issues)).toContain('at least 1KiB');
+    }
+    expect(
+      sinkSchema.safeParse({
+        type: 'splunk_hec',
+        url: 'http://127.0.0.1:9',
+        token: 't',
+        maxRequestBytes: '1KiB',
+      }).success,
+    ).toBe(true);
   });
 });

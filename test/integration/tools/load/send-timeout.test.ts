@@ -71,7 +71,9 @@ describe('sendEvents over ZeroMQ', () => {
       endpoint,
       sendHighWaterMark: 5,
       sendTimeoutMs: 100,
-      lingerMs: 0,
+      // Long enough to flush: with 0 the last queued messages are dropped at close and the loop below waits
+      // for them forever (seen on a loaded machine).
+      lingerMs: 10_000,
     });
     await new Promise((r) => setTimeout(r, 800)); // several timeouts long, with the receiver not reading
     // Fails fast (instead of waiting on receive) if the sender gave up.

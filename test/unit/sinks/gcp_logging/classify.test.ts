@@ -101,7 +101,7 @@ describe('entries:write classification', () => {
     ).toEqual({ kind: 'delivered' });
     expect(
       classifyEntriesWrite(res(400, rpc(400, 'INVALID_ARGUMENT', 'bad', partial({}))), ids),
-    ).toMatchObject({ kind: 'rejected' });
+    ).toMatchObject({ kind: 'retry', misconfigured: true });
   });
 
   it('malformed per-entry errors retry the whole batch', () => {
@@ -134,9 +134,11 @@ describe('entries:write classification', () => {
     [500, 'INTERNAL', 'retry'],
     [503, 'UNAVAILABLE', 'retry'],
     [504, 'DEADLINE_EXCEEDED', 'retry'],
-    [400, 'INVALID_ARGUMENT', 'rejected'],
-    [400, 'FAILED_PRECONDITION', 'rejected'],
-    [413, 'INVALID_ARGUMENT', 'rejected'],
+    // A request-level refusal is about the request (resource, labels, logName), not an event: held, never
+    // dead-lettered (with partialSuccess a bad event is reported per entry).
+    [400, 'INVALID_ARGUMENT', 'retry'],
+    [400, 'FAILED_PRECONDITION', 'retry'],
+    [413, 'INVALID_ARGUMENT', 'retry'],
   ])('HTTP %i %s without per-entry errors: %s', (status, name, kind) => {
     const out = classifyEntriesWrite(res(status, rpc(status, name, `msg for ${name}`)), ids);
     expect(out).toMatchObject({ kind, status });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isLogdriverError } from '../../../../src/errors.js';
 import {
+  globMatch,
   DEFAULT_SEVERITY_RULES,
   GCP_LIMITS,
   encodeLogEntry,
@@ -194,5 +195,28 @@ describe('gcp_logging encoding', () => {
 
   it('limits follow the quota page', () => {
     expect(GCP_LIMITS).toEqual({ maxRequestBytes: 10_000_000, maxEvents: 1000, maxEventBytes: 262_144 });
+  });
+});
+
+describe('severity rule matching', () => {
+  it('globMatch agrees with the equivalent regular expression', () => {
+    const alphabet = fc.constantFrom('A', 'B', '_', '*');
+    fc.assert(
+      fc.property(
+        fc.string({ unit: alphabet, maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('A', 'B', '_'), maxLength: 12 }),
+        (glob, name) => {
+          const re = new RegExp(`^${glob.split('*').join('.*')}$`, 's');
+          expect(globMatch(glob, name)).toBe(re.test(name));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a producer-sized event name never matches (the default severity applies)', () => {
+    const rules = [{ match: '*LOGIN*FAIL*', severity: 'WARNING' as const }];
+    expect(severityOf('USER_LOGIN_FAIL', rules)).toBe('WARNING');
+    expect(severityOf(`${'LOGIN'.repeat(20_000)}FAIL`, rules)).toBe('INFO');
   });
 });
