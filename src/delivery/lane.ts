@@ -373,15 +373,22 @@ export class Lane {
   }
 
   async #send(sink: Sink, batch: SinkBatch): Promise<SinkOutcome> {
-    // A timer cleared after each send (AbortSignal.timeout would keep one alive per send until it fires).
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error('send timed out')), this.#s.sendTimeoutMs);
+    // One controller per send, aborted by its timer or by the service's stop, both released afterwards.
+    // Not AbortSignal.timeout (a timer alive per send until it fires) nor AbortSignal.any over the long-lived
+    // stop signal (on Node 20 every any() leaves an entry on it that is never removed: nodejs/node#55351).
+    const send = new AbortController();
+    const timer = setTimeout(() => send.abort(new Error('send timed out')), this.#s.sendTimeoutMs);
+    const stop = this.#d.stopSignal;
+    const onStop = (): void => send.abort(stop.reason);
+    if (stop.aborted) onStop();
+    else stop.addEventListener('abort', onStop, { once: true });
     try {
-      return await sink.send(batch, AbortSignal.any([this.#d.stopSignal, timeout.signal]));
+      return await sink.send(batch, send.signal);
     } catch (err) {
       return { kind: 'retry', reason: `sink failed: ${(err as Error).message}`.slice(0, 200) };
     } finally {
       clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
     }
   }
 
@@ -560,10 +567,11 @@ export class Lane {
   /** Sleeps unless the service stops first or the lane is woken; returns false when stopped. */
   async #sleep(ms: number): Promise<boolean> {
     try {
-      if (this.#stopping) return false;
+      if (this.#stopping || this.#d.stopSignal.aborted) return false;
+      // Only the lane's own controller (stop() aborts it): no AbortSignal.any over the service's stop signal,
+      // which leaks on Node 20 (see #send).
       const sleeps = (this.#sleeps ??= new AbortController());
-      const signal = AbortSignal.any([sleeps.signal, this.#d.stopSignal]);
-      await sleep(ms, undefined, { signal, ref: false });
+      await sleep(ms, undefined, { signal: sleeps.signal, ref: false });
       return true;
     } catch {
       return !this.#stopping && !this.#d.stopSignal.aborted;

@@ -104,11 +104,11 @@ export class Maintenance {
    * Gives space back on a full disk, where the usual large vacuum step cannot fit its WAL frames: first a
    * TRUNCATE checkpoint (the WAL's frames move into the database file and the WAL file goes to zero), then
    * incremental vacuum in small steps, each checkpointed out of the WAL, for a bounded time. Every step that
-   * fails for lack of space is simply not taken; returns the pages given back.
+   * fails for lack of space is simply not taken. Returns the bytes of free pages left inside the database
+   * file: room new events can use even when the file cannot shrink (auto_vacuum off, or an older file).
    */
   relieve(): number {
     const started = Date.now();
-    let freed = 0;
     try {
       this.checkpoint('TRUNCATE');
     } catch {
@@ -122,12 +122,12 @@ export class Maintenance {
       try {
         this.#db.pragma(`incremental_vacuum(${Math.min(free, RELIEVE_STEP_PAGES)})`);
         this.checkpoint('TRUNCATE');
-        freed += Math.min(free, RELIEVE_STEP_PAGES);
       } catch {
         break;
       }
     }
-    return freed;
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    return free * (this.#db.pragma('page_size', { simple: true }) as number);
   }
 
   fileSizes(): { db: number; wal: number } {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 export const RESERVE_FILE = 'logdriver.reserve';
 const BLOCK = Buffer.alloc(64 * 1024);
+/** Without a reserve, a full disk counts as over once this much is free. */
+const NO_RESERVE_MIN_FREE = 16 * 1024 * 1024;
 
 export class DiskReserve {
   readonly path: string;
@@ -34,7 +36,15 @@ export class DiskReserve {
    * meanwhile) leaves no file.
    */
   acquire(): boolean {
-    if (this.#held || this.#bytes === 0) return (this.#held ||= this.#bytes === 0);
+    if (this.#held) return true;
+    if (this.#bytes === 0) {
+      // No reserve configured: "held" means the disk has some room again, so a full disk is not left at once.
+      try {
+        return (this.#held = this.freeBytes() >= NO_RESERVE_MIN_FREE);
+      } catch {
+        return false;
+      }
+    }
     try {
       if (this.freeBytes() < 3 * this.#bytes) return false;
       const fd = openSync(this.path, 'w');

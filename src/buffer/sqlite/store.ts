@@ -114,6 +114,7 @@ export class SqliteBuffer implements EventBuffer {
   #diskFull = false;
   #diskTimer: NodeJS.Timeout | undefined;
   #relieving = false;
+  #reserveTriedAt = 0;
   /** Chunk loads gathered in this event-loop turn (see #load). */
   #loading: LoadBatch | undefined;
 
@@ -304,6 +305,11 @@ export class SqliteBuffer implements EventBuffer {
         }
         this.#applySettled(settled);
         if (this.#diskFull) this.#checkDisk();
+        else if (!this.#reserve.held && Date.now() - this.#reserveTriedAt >= DISK_CHECK_MS) {
+          // Left a full disk without the reserve (on free pages in the file): take it back once it fits.
+          this.#reserveTriedAt = Date.now();
+          this.#reserve.acquire();
+        }
         if (events > 0) this.#o.telemetry.eventsCommitted(events, bytes, seconds);
         commit.resolve();
         if (notice.size > 0) for (const l of this.#listeners) l(notice);
@@ -357,9 +363,13 @@ export class SqliteBuffer implements EventBuffer {
     void this.#worker
       .call<number>({ op: 'relieve' })
       .catch(() => 0)
-      .then(() => {
+      .then((freeInFile) => {
         this.#relieving = false;
-        if (this.#diskFull && !this.#closed && this.#reserve.acquire()) this.#leaveDiskFull();
+        if (!this.#diskFull || this.#closed) return;
+        // The reserve fits again; or the file cannot shrink (auto_vacuum off, an older file) but holds plenty
+        // of free pages for new events: either way, ingest can go on (the reserve is taken when it fits).
+        const room = Math.max(this.#o.diskReserveBytes ?? 0, this.#o.commitMaxBytes);
+        if (this.#reserve.acquire() || freeInFile >= 2 * room) this.#leaveDiskFull();
       });
   }
 
@@ -476,7 +486,9 @@ export class SqliteBuffer implements EventBuffer {
         list.forEach((c, i) => {
           // Still stored and still not loaded (another claim may have loaded it meanwhile).
           if (c.lines || c.count === 0) return;
-          c.lines = parts[i]!;
+          // Chunks of several tenants share one transferred buffer: each gets a copy of its own, or one chunk
+          // still cached would keep the whole batch's memory while the cache counts only its bytes.
+          c.lines = list.length === 1 ? parts[i]! : Buffer.from(parts[i]!);
           this.#cachedBytes += c.lines.length;
         });
       });
