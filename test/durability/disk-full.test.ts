@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockSink, type MockSink } from '../../src/tools/mock-sink/index.js';
 import {
+  childMetric,
   event,
   eventually,
   httpBase,
@@ -20,11 +21,6 @@ async function get(child: ServiceProcess, path: string): Promise<{ status: numbe
   const { host, port } = child.endpoints.admin!;
   const res = await request(`http://${host}:${port}${path}`);
   return { status: res.statusCode, body: await res.body.text() };
-}
-
-async function metric(child: ServiceProcess, name: string): Promise<number> {
-  const line = (await get(child, '/metrics')).body.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
 }
 
 // Mounting needs root (CAP_SYS_ADMIN). CI runs as root, so there this always runs; a developer running the
@@ -88,7 +84,7 @@ describe.runIf(canMount)('a full disk (needs root: mounts a tmpfs)', () => {
       expect(ready.status).toBe(503);
       expect(ready.body).toMatch(/disk full/);
       expect((await get(child, '/health')).status).toBe(500);
-      expect(await metric(child, 'logdriver_buffer_disk_full')).toBe(1);
+      expect(await childMetric(child, 'logdriver_buffer_disk_full')).toBe(1);
 
       // Producers keep trying for a while: refused each time, and the log does not grow per attempt.
       const linesBefore = child.stderr.length;
@@ -107,16 +103,16 @@ describe.runIf(canMount)('a full disk (needs root: mounts a tmpfs)', () => {
           execFileSync('ls', ['-la', `${mount}/data`]).toString(),
           execFileSync('df', ['-k', mount]).toString(),
           child.stderr.slice(-12).join('\n'),
-          await metric(child, 'logdriver_buffer_events'),
+          await childMetric(child, 'logdriver_buffer_events'),
           sink.report().unique,
         );
         throw err;
       }
-      expect(await metric(child, 'logdriver_buffer_disk_full')).toBe(0);
+      expect(await childMetric(child, 'logdriver_buffer_disk_full')).toBe(0);
       expect(await post()).toBe(200);
       await eventually(
         'every acknowledged event delivered',
-        async () => (await metric(child!, 'logdriver_buffer_events')) === 0,
+        async () => (await childMetric(child!, 'logdriver_buffer_events')) === 0,
         60_000,
       );
       const delivered = new Set(sink.received('acme').map((r) => (r.event as { n: number }).n));

@@ -3,20 +3,12 @@
 // once and no other; with Splunk acks delayed nothing is deleted before its ack; SIGKILLed while acks are
 // outstanding and restarted, every event is indexed (duplicates allowed, and counted).
 import { generateKeyPairSync } from 'node:crypto';
-import { request } from 'undici';
 import { Push } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import { startFakeGcpLogging } from '../support/fakes/gcp-logging.js';
 import { startFakeHec, type FakeHec } from '../support/fakes/splunk-hec.js';
-import {
-  event,
-  eventually,
-  startChild,
-  tempDir,
-  testConfig,
-  type ServiceProcess,
-} from '../support/service.js';
+import { childMetric, event, eventually, startChild, tempDir, testConfig } from '../support/service.js';
 
 const HEC_TOKEN = '0d6e2f8a-1b3c-4d5e-8f90-a1b2c3d4e5f6';
 const EMAIL = 'logdriver@acme-sec.iam.gserviceaccount.com';
@@ -25,14 +17,6 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
   privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 });
-
-async function metric(child: ServiceProcess, name: string): Promise<number> {
-  const { host, port } = child.endpoints.admin!;
-  const res = await request(`http://${host}:${port}/metrics`);
-  const text = await res.body.text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
-}
 
 async function push(endpoint: string, events: readonly string[]): Promise<void> {
   const socket = new Push({ sendHighWaterMark: 100_000 });
@@ -116,7 +100,10 @@ describe('sinks end to end', () => {
         const httpDone = http.report().unique === perTenant;
         const stdoutDone = stdout.filter((l) => l.includes('"umbrella"')).length === perTenant;
         return (
-          gcpDone && httpDone && stdoutDone && (await metric(child, 'logdriver_buffer_events')) === perTenant
+          gcpDone &&
+          httpDone &&
+          stdoutDone &&
+          (await childMetric(child, 'logdriver_buffer_events')) === perTenant
         );
       },
       30_000,
@@ -124,12 +111,12 @@ describe('sinks end to end', () => {
     // HEC has every acme event but confirmed none: all of them are still stored.
     expect(hec.indexed).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await metric(child, 'logdriver_buffer_events')).toBe(perTenant);
+    expect(await childMetric(child, 'logdriver_buffer_events')).toBe(perTenant);
 
     hec.ackDelayMs = 0;
     await eventually(
       'acks confirmed and acme deleted',
-      async () => (await metric(child, 'logdriver_buffer_events')) === 0,
+      async () => (await childMetric(child, 'logdriver_buffer_events')) === 0,
       30_000,
     );
 
@@ -177,7 +164,8 @@ describe('sinks end to end', () => {
     child = await startChild(raw, dir.path, env);
     await eventually(
       'every event indexed by the new process and deleted',
-      async () => hec.indexed.length >= 2 * total && (await metric(child, 'logdriver_buffer_events')) === 0,
+      async () =>
+        hec.indexed.length >= 2 * total && (await childMetric(child, 'logdriver_buffer_events')) === 0,
       30_000,
     );
     expect(new Set(hec.indexed.map(nOf)).size).toBe(total);

@@ -6,19 +6,19 @@
 // duplicates (redeliveries of what was in flight; allowed), and ZeroMQ events delivered (ZeroMQ PUSH has no
 // acknowledgement, so those are load only). LOGDRIVER_TRIALS (default 5) and LOGDRIVER_SEED (default 1)
 // choose the run; each trial prints one `kill-trial` line and the suite a `kill-trials total` line.
-import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { Push } from 'zeromq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { seededRandom, startMockSink, type MockSink } from '../../src/tools/mock-sink/index.js';
 import {
+  childMetric,
   event,
   eventually,
   httpBase,
+  peakRssKiB,
   startChild,
   tempDir,
   testConfig,
-  type ServiceProcess,
 } from '../support/service.js';
 
 const TRIALS = Number(process.env.LOGDRIVER_TRIALS ?? 5);
@@ -28,24 +28,6 @@ const ZMQ_TENANTS = ['z1', 'z2'];
 const HTTP_PRODUCERS = 4;
 const HTTP_BATCH = 50;
 const ZMQ_BURST = 50;
-
-async function metric(child: ServiceProcess, name: string): Promise<number> {
-  const { host, port } = child.endpoints.admin!;
-  const res = await request(`http://${host}:${port}/metrics`);
-  const body = await res.body.text();
-  const line = body.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
-}
-
-/** Peak resident set (VmHWM, KiB) of a live process, from /proc; NaN where /proc is not there. */
-function peakRssKiB(pid: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 interface TrialResult {
   acked: number;
@@ -151,7 +133,7 @@ describe('SIGKILL trials under mixed HTTP and ZeroMQ load', () => {
           60_000,
         );
         await new Promise((r) => setTimeout(r, killJitterMs));
-        const backlogAtKill = await metric(child, 'logdriver_buffer_events');
+        const backlogAtKill = await childMetric(child, 'logdriver_buffer_events');
         child.proc.kill('SIGKILL');
         const killAfterMs = Date.now() - startedAt;
         const exit = await child.exited;
@@ -172,7 +154,7 @@ describe('SIGKILL trials under mixed HTTP and ZeroMQ load', () => {
         alive = true;
         await eventually(
           'buffer empty after restart',
-          async () => (await metric(child, 'logdriver_buffer_events')) === 0,
+          async () => (await childMetric(child, 'logdriver_buffer_events')) === 0,
           120_000,
         );
         const recoverMs = Date.now() - restartAt;

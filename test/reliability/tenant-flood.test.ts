@@ -2,14 +2,15 @@
 // stored (HTTP, 1000 per request) while the sink is down, the service is SIGKILLed, restarted on the same data
 // directory with the sink up, and every event must be delivered. Peak RSS (VmHWM) of both processes is
 // printed as a measurement, not asserted. Prints one `tenant-flood` line.
-import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockSink, type MockSink } from '../../src/tools/mock-sink/index.js';
 import {
+  childMetric,
   event,
   eventually,
   httpBase,
+  peakRssKiB,
   startChild,
   tempDir,
   testConfig,
@@ -19,24 +20,6 @@ import {
 const TENANTS = 20_000;
 const PER_REQUEST = 1000;
 const tenantOf = (i: number): string => `flood-${String(i).padStart(5, '0')}`;
-
-async function metric(child: ServiceProcess, name: string): Promise<number> {
-  const { host, port } = child.endpoints.admin!;
-  const res = await request(`http://${host}:${port}/metrics`);
-  const body = await res.body.text();
-  const line = body.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
-}
-
-/** Peak resident set (VmHWM) of a live process in MiB, from /proc; NaN where /proc is not there. */
-function peakRssMiB(pid: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 describe('tenant flood across a SIGKILL', () => {
   const dir = tempDir('logdriver-flood-');
@@ -81,7 +64,7 @@ describe('tenant flood across a SIGKILL', () => {
       expect(res.statusCode, answer).toBe(200);
     }
     const ingestMs = Date.now() - ingestStart;
-    expect(await metric(child, 'logdriver_buffer_events')).toBe(TENANTS);
+    expect(await childMetric(child, 'logdriver_buffer_events')).toBe(TENANTS);
     const firstPeak = peakRssMiB(child.proc.pid!);
     child.proc.kill('SIGKILL');
     expect((await child.exited).signal).toBe('SIGKILL');
@@ -94,7 +77,7 @@ describe('tenant flood across a SIGKILL', () => {
     const startMs = Date.now() - restartAt;
     await eventually(
       'buffer empty after restart',
-      async () => (await metric(child!, 'logdriver_buffer_events')) === 0,
+      async () => (await childMetric(child!, 'logdriver_buffer_events')) === 0,
       90_000,
     );
     const deliverMs = Date.now() - restartAt;
@@ -118,3 +101,8 @@ describe('tenant flood across a SIGKILL', () => {
     alive = false;
   });
 });
+
+/** Peak resident set (VmHWM) of a live process in MiB. */
+function peakRssMiB(pid: number): number {
+  return Math.round(peakRssKiB(pid) / 1024);
+}

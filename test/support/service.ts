@@ -1,9 +1,10 @@
 // Test fixtures for the whole service: a config on free loopback ports, in-process or as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import { startService, type Endpoints, type Service } from '../../src/app.js';
 import { configSchema, type Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
@@ -138,4 +139,23 @@ export function event(tenant: string, n: number, extra: Record<string, unknown> 
 
 export function httpBase(e: Endpoints): string {
   return `http://${e.http!.host}:${e.http!.port}`;
+}
+
+/** One unlabelled metric of a running child, read from its admin /metrics; NaN when absent. */
+export async function childMetric(child: ServiceProcess, name: string): Promise<number> {
+  const { host, port } = child.endpoints.admin!;
+  const res = await request(`http://${host}:${port}/metrics`);
+  const body = await res.body.text();
+  const line = body.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
+}
+
+/** Peak resident set (VmHWM, KiB) of a live process, from /proc; NaN where /proc is not there. */
+export function peakRssKiB(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }

@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { splitConcatenatedJson } from '../../../src/tools/mock-sink/index.js';
 import { writeAnswer, type ScriptedAnswer } from './answer.js';
 
 export interface FakeHecEvent {
@@ -69,38 +70,7 @@ const hecError = (status: number, code: number, text: string, extra: object = {}
   body: { text, code, ...extra },
 });
 
-/**
- * Splits concatenated JSON values (HEC's body: envelopes one after another, any whitespace between) into
- * their texts. The scan tracks strings and nesting only; each text is then parsed by JSON.parse. An
- * unterminated last value comes back as is, so parsing it fails at its index.
- */
-export function splitConcatenatedJson(text: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i >= text.length) break;
-    const start = i;
-    let depth = 0;
-    let inString = false;
-    for (; i < text.length; i++) {
-      const c = text[i];
-      if (inString) {
-        if (c === '\\') i++;
-        else if (c === '"') inString = false;
-      } else if (c === '"') inString = true;
-      else if (c === '{' || c === '[') depth++;
-      else if (c === '}' || c === ']') {
-        if (--depth <= 0) {
-          i++;
-          break;
-        }
-      } else if (depth === 0 && /\s/.test(c!)) break;
-    }
-    out.push(text.slice(start, i));
-  }
-  return out;
-}
+export { splitConcatenatedJson };
 
 /** Why HEC would refuse one parsed envelope, as [code, text], or undefined when it is fine. */
 function envelopeProblem(env: unknown): [number, string] | undefined {
