@@ -120,7 +120,8 @@ export class Lane {
       return;
     }
     while (this.#ready.length > 0 && this.#inFlight < this.#s.maxInFlightPerTenant) {
-      this.#track(this.#run(this.#ready.shift()!, this.#takeSlot()));
+      const lease = this.#ready.shift()!;
+      this.#track(this.#run(lease, this.#takeSlot()).catch((err: unknown) => this.#runFailed(lease, err)));
     }
     if (this.#reading || this.#inFlight + this.#ready.length > this.#s.maxInFlightPerTenant) return;
     if (this.#unread === 0 || this.#unreadSince === undefined) return;
@@ -165,6 +166,22 @@ export class Lane {
         );
         this.#arm(this.#s.retry.initialMs);
       });
+  }
+
+  /**
+   * A delivery that threw where no outcome was expected (a bug, not a sink's answer): its events go back to
+   * the buffer, so the lane claims them again instead of leaving them leased until a restart.
+   */
+  #runFailed(lease: Lease, err: unknown): void {
+    this.#d.telemetry.log.error(
+      { err, tenant: this.tenant },
+      'delivering a batch failed unexpectedly; retrying',
+    );
+    // Read before the release, which empties the lease.
+    this.#unread = Math.max(this.#unread, lease.count);
+    this.#unreadSince ??= lease.oldestReceivedAt;
+    if (lease.count > 0 && !this.#awaiting.some((a) => a.lease === lease)) this.#d.buffer.release(lease);
+    this.#arm(this.#s.retry.initialMs);
   }
 
   /** The send slot taken for the next ready lease, handed to its #run (false: none held). */

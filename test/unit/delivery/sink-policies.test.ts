@@ -201,3 +201,26 @@ describe('many tenants', () => {
     expect(sink.calls).toHaveLength(200);
   });
 });
+
+describe('a delivery that throws unexpectedly', () => {
+  it('returns its events to the buffer, so they are claimed and delivered again', async () => {
+    const sink = new ScriptedSink((_e, _s, call) =>
+      call === 0 ? { kind: 'retry', reason: 'HTTP 503' } : { kind: 'delivered' },
+    );
+    const h = new Harness({ fallback: sink, lane: { batchSize: 3, maxBatchAgeMs: 0 } });
+    let thrown = 0;
+    const original = h.telemetry.batchRetried.bind(h.telemetry);
+    h.telemetry.batchRetried = (...args) => {
+      if (thrown++ === 0) throw new Error('a bug between the send and the retry mark');
+      original(...args);
+    };
+    await start(h);
+    await h.buffer.append(eventsFor('acme', 3));
+    await h.drained();
+    expect(thrown).toBe(1);
+    expect(sink.calls.map((c) => nOf(c.events))).toEqual([
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
+  });
+});
