@@ -181,10 +181,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     endpoints,
     fatal,
     stop: () => (stopping ??= stop()),
-    reload: () =>
-      void (watcher
-        ? watcher.reload()
-        : opts.log.info('config reload asked: no config file was given, nothing to reload')),
+    reload: () => {
+      // Certificates are re-read on their own when their files change; a reload makes that happen now.
+      http?.reloadTls();
+      if (watcher) watcher.reload();
+      else opts.log.info('config reload asked: no config file was given, nothing to reload');
+    },
   };
 }
 

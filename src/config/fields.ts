@@ -49,3 +49,15 @@ export const onAuthFailure = z.enum(['retry', 'dead_letter']).default('retry');
 
 /** TLS settings of an outgoing connection: verification is always on; an extra CA may be trusted. */
 export const clientTls = z.strictObject({ caFile: z.string().min(1).optional() }).prefault({});
+
+/**
+ * TLS of one of logdriver's own listeners: PEM files, re-read when they change. With `clientCaFile`, clients
+ * must present a certificate that CA signed (mutual TLS).
+ */
+export const serverTls = z
+  .strictObject({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    clientCaFile: z.string().min(1).optional(),
+  })
+  .optional();

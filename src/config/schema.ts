@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { codePointsAtMost, MAX_TENANT_LENGTH } from '../ingest/scan.js';
 import { sinkSchema } from '../sinks/catalog.js';
-import { byteSize, listen, nonNegativeInt, positiveInt, secret } from './fields.js';
+import { byteSize, listen, nonNegativeInt, positiveInt, secret, serverTls } from './fields.js';
 
 /** A tenant id as ingest takes it: 1 to 256 Unicode code points (an emoji counts once, as README says). */
 const tenantId = z
@@ -34,6 +34,8 @@ export const configSchema = z
             enabled: z.boolean().default(true),
             listen: listen.prefault('127.0.0.1:9000'),
             token: secret.optional(),
+            /** HTTPS instead of HTTP; with clientCaFile, clients must present a certificate. */
+            tls: serverTls,
             maxBodyBytes: byteSize.prefault('16MiB'),
             /**
              * Most events in one request; above it 413. Keeps one request from holding the whole

@@ -1,6 +1,7 @@
 // HTTP ingest: POST /v1/events takes one object, an array or NDJSON; 2xx only once every event is committed.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -10,6 +11,7 @@ import type { Secret } from '../config/secret.js';
 import { ErrorCodes, isLogdriverError } from '../errors.js';
 import { LogThrottle, type Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { ListenerTls, type ListenerTlsConfig } from '../tls/index.js';
 import { parseBody } from './body.js';
 
 export const EVENTS_PATH = '/v1/events';
@@ -32,6 +34,8 @@ export interface HttpIngestOptions {
   readonly log?: Logger;
   /** A request (headers and body) must arrive within this time; guards against slow clients. */
   readonly requestTimeoutMs?: number;
+  /** HTTPS (and with `clientCaFile`, client certificates) instead of plain HTTP. */
+  readonly tls?: ListenerTlsConfig;
 }
 
 export interface HttpIngest {
@@ -42,6 +46,8 @@ export interface HttpIngest {
   /** Pauses, then closes the server once in-flight requests have been answered. Idempotent. */
   close(): Promise<void>;
   readonly accepting: boolean;
+  /** Re-reads the TLS files now if they changed (SIGHUP); true when a new certificate is in use. */
+  reloadTls(): boolean;
   /** The fastify instance, for `inject()` in tests. */
   readonly app: FastifyInstance;
 }
@@ -109,10 +115,19 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
   let blocked = false;
   let closing: Promise<void> | undefined;
 
+  // Read (and checked) before anything listens: unusable certificate files fail the start with their name.
+  const tls = opts.tls ? new ListenerTls('ingest.http', opts.tls, log) : undefined;
   const app = fastify({
     logger: false,
     bodyLimit: maxBodyBytes,
     requestTimeout: opts.requestTimeoutMs ?? 60_000,
+    // The same fastify app over HTTP or HTTPS; the https server's secure context is swapped on rotation.
+    serverFactory: (handler) => {
+      if (!tls) return createHttpServer(handler);
+      const server = createHttpsServer(tls.serverOptions(), handler);
+      tls.watch(server);
+      return server;
+    },
   });
 
   // Every content type, JSON included, arrives as raw bytes: parseBody decides the shape, and NDJSON
@@ -275,8 +290,12 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
     pause() {
       paused = true;
     },
+    reloadTls() {
+      return tls?.reload() ?? false;
+    },
     close() {
       paused = true;
+      tls?.close();
       closing ??= app.close();
       return closing;
     },

@@ -96,6 +96,18 @@ describe('start failures', () => {
     expectOneLine(o, `cannot start: ingest.zmq.endpoint ${endpoint} is already in use`);
   });
 
+  it('names the HTTPS certificate file that cannot be read', () => {
+    const { dir, config } = setup();
+    const missing = join(dir, 'missing.crt');
+    const o = run(
+      dir,
+      config(join(dir, 'data'), {
+        ingest: { http: { tls: { certFile: missing, keyFile: join(dir, 'missing.key') } } },
+      }),
+    );
+    expectOneLine(o, `cannot start: ingest.http: tls.certFile ${missing} cannot be read (ENOENT)`);
+  });
+
   it('names the process that holds the data directory', async () => {
     const { dir, config } = setup();
     const data = join(dir, 'data');

@@ -1,0 +1,1 @@
+export { ListenerTls, type ListenerTlsConfig } from './listener.js';
