@@ -16,6 +16,10 @@ interface Routes {
   readonly fallback: Sink;
   readonly tenants: ReadonlyMap<string, Sink>;
   readonly all: readonly Sink[];
+  /** The sinks this mapping built (the others it took over unchanged from the previous one). */
+  readonly fresh: readonly Sink[];
+  /** Each sink with the config it was built from, by config key ('defaultSink', 'tenants.<id>.sink'). */
+  readonly byKey: ReadonlyMap<string, { readonly config: SinkConfig; readonly sink: Sink }>;
   readonly config: Pick<Config, 'defaultSink' | 'tenants'>;
 }
 
@@ -89,11 +93,15 @@ export class Router {
    * can finish; one still running then is aborted and retried on the new sink.
    */
   update(config: Pick<Config, 'defaultSink' | 'tenants'>, graceMs = 30_000): void {
-    const next = this.#build(config);
     const prev = this.#routes;
+    const next = this.#build(config, prev);
     this.#routes = next;
-    if (this.#started) void this.#startAll(next.all);
-    setTimeout(() => void Promise.allSettled(prev.all.map((s) => s.close())), graceMs).unref();
+    if (this.#started) void this.#startAll(next.fresh);
+    // A sink whose config did not change is kept as it is (its connections, token, pending acknowledgements):
+    // rebuilding it would make a Splunk sink with useAck forget its ackIds and send those batches again.
+    const kept = new Set(next.all);
+    const retired = prev.all.filter((s) => !kept.has(s));
+    setTimeout(() => void Promise.allSettled(retired.map((s) => s.close())), graceMs).unref();
     const changed = (tenant: string) =>
       !sameConfig(sinkConfigOf(prev.config, tenant), sinkConfigOf(next.config, tenant));
     for (const listener of this.#listeners) listener(changed);
@@ -105,15 +113,26 @@ export class Router {
     return () => this.#listeners.delete(listener);
   }
 
-  #build(config: Pick<Config, 'defaultSink' | 'tenants'>): Routes {
+  #build(config: Pick<Config, 'defaultSink' | 'tenants'>, prev?: Routes): Routes {
     const all: Sink[] = [];
+    const fresh: Sink[] = [];
+    const byKey = new Map<string, { config: SinkConfig; sink: Sink }>();
     const make = (key: string, c: SinkConfig): Sink => {
+      const before = prev?.byKey.get(key);
+      if (before && sameConfig(before.config, c)) {
+        all.push(before.sink);
+        byKey.set(key, before);
+        return before.sink;
+      }
       try {
         const sink = this.#factory(c);
         all.push(sink);
+        fresh.push(sink);
+        byKey.set(key, { config: c, sink });
         return sink;
       } catch (err) {
-        void Promise.allSettled(all.map((s) => s.close()));
+        // All or nothing: what this attempt built goes; what it took over stays with the running mapping.
+        void Promise.allSettled(fresh.map((s) => s.close()));
         throw new LogdriverError(ErrorCodes.SINK_CONFIG, `${key}: ${(err as Error).message}`, { cause: err });
       }
     };
@@ -122,7 +141,7 @@ export class Router {
     for (const [tenant, { sink }] of Object.entries(config.tenants)) {
       tenants.set(tenant, make(`tenants.${tenant}.sink`, sink));
     }
-    return { fallback, tenants, all, config };
+    return { fallback, tenants, all, fresh, byKey, config };
   }
 
   async close(): Promise<void> {

@@ -54,4 +54,51 @@ describe('Router', () => {
     await router.close();
     expect((router.sinkFor('x') as ScriptedSink).closed).toBe(true);
   });
+
+  it('keeps the sinks whose config did not change (their connections, tokens and pending acks) across updates', async () => {
+    const f = factory();
+    const router = new Router(
+      { defaultSink: stdout, tenants: { acme: { sink: http('acme') }, globex: { sink: http('globex') } } },
+      f.make,
+    );
+    const [keptDefault, keptAcme, oldGlobex] = [
+      router.sinkFor('x'),
+      router.sinkFor('acme'),
+      router.sinkFor('globex'),
+    ] as ScriptedSink[];
+    router.update(
+      { defaultSink: stdout, tenants: { acme: { sink: http('acme') }, globex: { sink: http('globex-v2') } } },
+      0,
+    );
+    expect(router.sinkFor('x')).toBe(keptDefault);
+    expect(router.sinkFor('acme')).toBe(keptAcme);
+    expect(router.sinkFor('globex')).not.toBe(oldGlobex);
+    expect(f.made).toHaveLength(4); // only globex's new sink was built
+    await vi.waitFor(() => expect(oldGlobex!.closed).toBe(true));
+    expect(keptDefault!.closed || keptAcme!.closed).toBe(false);
+  });
+
+  it('on a failed update keeps the running sinks open and closes only what that attempt built', () => {
+    const f = factory();
+    const failing = (c: ReturnType<typeof sinkSchema.parse>) => {
+      if (c.type === 'http' && c.url.endsWith('/broken')) throw new Error('cannot be built');
+      return f.make(c);
+    };
+    const router = new Router({ defaultSink: stdout, tenants: { acme: { sink: http('acme') } } }, failing);
+    const [keptDefault, keptAcme] = [router.sinkFor('x'), router.sinkFor('acme')] as ScriptedSink[];
+    expect(() =>
+      router.update(
+        {
+          defaultSink: stdout,
+          tenants: { acme: { sink: http('acme') }, b: { sink: http('new') }, c: { sink: http('broken') } },
+        },
+        0,
+      ),
+    ).toThrow(/tenants\.c\.sink: cannot be built/);
+    expect(router.sinkFor('x')).toBe(keptDefault);
+    expect(router.sinkFor('acme')).toBe(keptAcme);
+    expect(keptDefault!.closed || keptAcme!.closed).toBe(false);
+    const builtForB = f.made.find((m) => m.type === 'new')!;
+    expect(builtForB.closed).toBe(true);
+  });
 });
