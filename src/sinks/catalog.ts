@@ -2,14 +2,27 @@
 // this one list. Adding a sink is a folder with a descriptor and one line here.
 import { z } from 'zod';
 import { ErrorCodes, LogdriverError } from '../errors.js';
+import { datadogSink } from './datadog/index.js';
+import { elasticsearchSink } from './elasticsearch/index.js';
 import type { SinkContext } from './descriptor.js';
 import { gcpLoggingSink } from './gcp_logging/index.js';
 import { httpSink } from './http/index.js';
+import { otlpSink } from './otlp/index.js';
 import { splunkHecSink } from './splunk_hec/index.js';
 import { stdoutSink } from './stdout.js';
+import { syslogSink } from './syslog/index.js';
 import type { Sink } from './types.js';
 
-const DESCRIPTORS = [stdoutSink, httpSink, splunkHecSink, gcpLoggingSink] as const;
+const DESCRIPTORS = [
+  stdoutSink,
+  httpSink,
+  splunkHecSink,
+  gcpLoggingSink,
+  datadogSink,
+  otlpSink,
+  syslogSink,
+  elasticsearchSink,
+] as const;
 
 /** A tenant's (or the default) sink config: one of the sink schemas, chosen by `type`. */
 export const sinkSchema = z.discriminatedUnion('type', [
@@ -17,6 +30,10 @@ export const sinkSchema = z.discriminatedUnion('type', [
   httpSink.schema,
   splunkHecSink.schema,
   gcpLoggingSink.schema,
+  datadogSink.schema,
+  otlpSink.schema,
+  syslogSink.schema,
+  elasticsearchSink.schema,
 ]);
 export type SinkConfig = z.output<typeof sinkSchema>;
 

@@ -14,6 +14,7 @@
 // own timestampMillis (or the event's receivedAt), never from the clock at send time.
 import { isUtf8 } from 'node:buffer';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
+import { notableEventRules, severityByRules, type SeverityRule as SharedSeverityRule } from '../severity.js';
 import type { BodyFraming } from '../transport/split.js';
 import type { PayloadLimits, SinkEvent } from '../types.js';
 
@@ -30,17 +31,9 @@ export const GCP_SEVERITIES = [
 ] as const;
 export type GcpSeverity = (typeof GCP_SEVERITIES)[number];
 
-export interface SeverityRule {
-  /** An event name, or a glob where `*` matches any run of characters (e.g. "*_DENY_ACCESS"). */
-  readonly match: string;
-  readonly severity: GcpSeverity;
-}
+export type SeverityRule = SharedSeverityRule<GcpSeverity>;
 
-export const DEFAULT_SEVERITY_RULES: readonly SeverityRule[] = Object.freeze([
-  Object.freeze({ match: '*_DENY_ACCESS', severity: 'WARNING' as const }),
-  Object.freeze({ match: 'USER_REJECT_LOGIN', severity: 'WARNING' as const }),
-  Object.freeze({ match: 'USER_LOCKOUT', severity: 'WARNING' as const }),
-]);
+export const DEFAULT_SEVERITY_RULES: readonly SeverityRule[] = notableEventRules<GcpSeverity>('WARNING');
 
 /**
  * What entries:write accepts. Request: the quota page's "Size of an entries.write request: 10 MB", read as
@@ -64,44 +57,13 @@ export interface GcpEncodeOptions {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** Event names longer than this never match a rule (names are short; a producer controls this one). */
-const MAX_MATCHED_NAME = 256;
-
-/**
- * Whether `name` matches `glob` (`*`: any run of characters), in linear time: the classic two-pointer match
- * with one backtrack point. A RegExp of `.*` parts backtracks quadratically, and the name comes from the
- * producer: a long one would stall the event loop for every tenant.
- */
-export function globMatch(glob: string, name: string): boolean {
-  let g = 0;
-  let n = 0;
-  let star = -1;
-  let resume = 0;
-  while (n < name.length) {
-    if (g < glob.length && glob[g] !== '*' && glob[g] === name[n]) {
-      g++;
-      n++;
-    } else if (g < glob.length && glob[g] === '*') {
-      star = g++;
-      resume = n;
-    } else if (star !== -1) {
-      g = star + 1;
-      n = ++resume;
-    } else return false;
-  }
-  while (g < glob.length && glob[g] === '*') g++;
-  return g === glob.length;
-}
-
 /** The severity of the first rule matching `eventName`; `fallback` when none does or there is no name. */
 export function severityOf(
   eventName: string | undefined,
   rules: readonly SeverityRule[],
   fallback: GcpSeverity = 'INFO',
 ): GcpSeverity {
-  if (eventName === undefined || eventName.length > MAX_MATCHED_NAME) return fallback;
-  for (const rule of rules) if (globMatch(rule.match, eventName)) return rule.severity;
-  return fallback;
+  return severityByRules(eventName, rules, fallback);
 }
 
 const LOG_ID = /^[A-Za-z0-9/_.-]{1,511}$/;

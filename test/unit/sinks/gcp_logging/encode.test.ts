@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isLogdriverError } from '../../../../src/errors.js';
+import { globMatch } from '../../../../src/sinks/severity.js';
 import {
-  globMatch,
   DEFAULT_SEVERITY_RULES,
   GCP_LIMITS,
   encodeLogEntry,
