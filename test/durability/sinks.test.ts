@@ -1,16 +1,25 @@
 // End to end through the service as a child process: ZeroMQ in, one tenant on each sink type (splunk_hec with
-// indexer acknowledgement, gcp_logging, http, stdout by default). Every event reaches its own tenant's fake
+// indexer acknowledgement, gcp_logging, http, elasticsearch, datadog, otlp, syslog over TCP, stdout by
+// default). Every event reaches its own tenant's fake
 // once and no other; with Splunk acks delayed nothing is deleted before its ack; SIGKILLed while acks are
 // outstanding and restarted, every event is indexed (duplicates allowed, and counted).
 import { generateKeyPairSync } from 'node:crypto';
 import { Push } from 'zeromq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMockSink } from '../../src/tools/mock-sink/index.js';
+import { startFakeDatadog } from '../support/fakes/datadog.js';
+import { startFakeElasticsearch } from '../support/fakes/elasticsearch.js';
 import { startFakeGcpLogging } from '../support/fakes/gcp-logging.js';
+import { startFakeOtlp } from '../support/fakes/otlp.js';
+import { startSyslogReceiver } from '../support/fakes/syslog.js';
+import { parseMessage, sdOf } from '../support/syslog-parse.js';
 import { startFakeHec, type FakeHec } from '../support/fakes/splunk-hec.js';
 import { childMetric, event, eventually, startChild, tempDir, testConfig } from '../support/service.js';
 
 const HEC_TOKEN = '0d6e2f8a-1b3c-4d5e-8f90-a1b2c3d4e5f6';
+const DD_API_KEY = 'dd-e2e-api-key-4b1d';
+const ES_KEY = { id: 'e2e-key-id', key: 'e2e-key-secret-7c1' };
+const ES_API_KEY = `${ES_KEY.id}:${ES_KEY.key}`;
 const EMAIL = 'logdriver@acme-sec.iam.gserviceaccount.com';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -41,11 +50,19 @@ describe('sinks end to end', () => {
     const dir = tempDir();
     const gcp = await startFakeGcpLogging({ publicKeyPem: publicKey, clientEmail: EMAIL });
     const http = await startMockSink({ keepEvents: true });
+    const es = await startFakeElasticsearch({ auth: { apiKey: ES_KEY } });
+    const dd = await startFakeDatadog({ apiKey: DD_API_KEY });
+    const otlp = await startFakeOtlp();
+    const syslog = await startSyslogReceiver();
     cleanups.push(
       dir.remove,
       () => gcp.close(),
       () => http.close(),
       () => hec.close(),
+      () => es.close(),
+      () => dd.close(),
+      () => otlp.close(),
+      () => syslog.close(),
     );
     const key = JSON.stringify({
       type: 'service_account',
@@ -72,22 +89,26 @@ describe('sinks end to end', () => {
           sink: { type: 'gcp_logging', credentials: { keyJson: '${GCP_KEY}' }, endpoint: gcp.apiBase },
         },
         initech: { sink: { type: 'http', url: http.url } },
+        hooli: { sink: { type: 'elasticsearch', url: es.url, auth: { apiKey: '${ES_API_KEY}' } } },
+        stark: { sink: { type: 'datadog', url: dd.url, apiKey: '${DD_API_KEY}' } },
+        wayne: { sink: { type: 'otlp', url: otlp.url } },
+        tyrell: { sink: { type: 'syslog', transport: 'tcp', host: '127.0.0.1', port: syslog.port } },
       },
     });
-    const env = { HEC_TOKEN, GCP_KEY: key };
-    return { dir, gcp, http, raw, env };
+    const env = { HEC_TOKEN, GCP_KEY: key, ES_API_KEY, DD_API_KEY };
+    return { dir, gcp, http, es, dd, otlp, syslog, raw, env };
   }
 
   it('every event reaches its own tenant’s sink once; nothing of acme is deleted before Splunk acks it', async () => {
     const hec = await startFakeHec({ token: HEC_TOKEN, useAck: true });
     hec.ackDelayMs = 60 * 60_000; // acks withheld until the test releases them
-    const { dir, gcp, http, raw, env } = await setup(hec);
+    const { dir, gcp, http, es, dd, otlp, syslog, raw, env } = await setup(hec);
     const stdout: string[] = [];
     const child = await startChild(raw, dir.path, env, stdout);
     cleanups.push(() => void child.proc.kill('SIGKILL'));
 
     const perTenant = 300;
-    const tenants = ['acme', 'globex', 'initech', 'umbrella'];
+    const tenants = ['acme', 'globex', 'initech', 'hooli', 'stark', 'wayne', 'tyrell', 'umbrella'];
     const events: string[] = [];
     for (let n = 0; n < perTenant; n++) for (const t of tenants) events.push(event(t, n));
     await push(child.endpoints.zmq!, events);
@@ -99,10 +120,16 @@ describe('sinks end to end', () => {
         const gcpDone = gcp.entries.length === perTenant;
         const httpDone = http.report().unique === perTenant;
         const stdoutDone = stdout.filter((l) => l.includes('"umbrella"')).length === perTenant;
+        const newSinksDone =
+          es.stored.length === perTenant &&
+          dd.stored.length === perTenant &&
+          otlp.records.length === perTenant &&
+          syslog.messages.length === perTenant;
         return (
           gcpDone &&
           httpDone &&
           stdoutDone &&
+          newSinksDone &&
           (await childMetric(child, 'logdriver_buffer_events')) === perTenant
         );
       },
@@ -132,6 +159,26 @@ describe('sinks end to end', () => {
     expect(gcp.duplicateInsertIds).toEqual([]);
     expect(Object.keys(http.report().perTenant)).toEqual(['initech']);
     expect(http.report().duplicates).toBe(0);
+    // Elasticsearch: one document per event, indexed by its event id, in the tenant's own index.
+    expect(es.stored.map((d) => (d.source as { n: number }).n)).toEqual(range);
+    expect(new Set(es.stored.map((d) => d.index))).toEqual(new Set(['logs-logdriver-hooli']));
+    expect(new Set(es.stored.map((d) => (d.source.logdriver as { tenant: string }).tenant))).toEqual(
+      new Set(['hooli']),
+    );
+    expect(new Set(es.stored.map((d) => d.id)).size).toBe(perTenant);
+    // Datadog: the event as the message, the tenant as a tag.
+    expect(dd.stored.map((l) => (JSON.parse(l.entry.message as string) as { n: number }).n)).toEqual(range);
+    expect(dd.stored.every((l) => String(l.entry.ddtags).split(',').includes('tenant:stark'))).toBe(true);
+    expect(new Set(dd.stored.map((l) => l.eventId)).size).toBe(perTenant);
+    // OTLP: a log record per event, the body the event as a map, the tenant as an attribute.
+    expect(otlp.records.map((r) => (r.body as { n: number }).n)).toEqual(range);
+    expect(new Set(otlp.records.map((r) => r.attributes['logdriver.tenant']))).toEqual(new Set(['wayne']));
+    // Syslog: one RFC 5424 message per event, tenant and id in the structured data, the event as MSG.
+    const sys = syslog.messages.map((m) => parseMessage(m));
+    expect(sys.map((p) => (JSON.parse(p.msg.toString('utf8')) as { n: number }).n)).toEqual(range);
+    expect(new Set(sys.map((p) => sdOf(p).tenant))).toEqual(new Set(['tyrell']));
+    expect(new Set(sys.map((p) => sdOf(p).id)).size).toBe(perTenant);
+
     const out = stdout.map((l) => JSON.parse(l) as { tenantId: string; event: { n: number } });
     expect(new Set(out.map((e) => e.tenantId))).toEqual(new Set(['umbrella']));
     expect(out.map((e) => e.event.n)).toEqual(range);

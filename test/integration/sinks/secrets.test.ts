@@ -1,6 +1,7 @@
 // Secrets stay out of everything an operator sees. A run whose every sink refuses its credentials (Splunk HEC
-// with a wrong token, Cloud Logging whose token endpoint refuses the JWT, http bearer and basic against a
-// server reflecting the Authorization header), secrets given the way operators do (${ENV} references, a key
+// with a wrong token, Cloud Logging whose token endpoint refuses the JWT; http bearer and basic, Elasticsearch
+// basic and API key, Datadog's DD-API-KEY and OTLP bearer and custom headers against a server reflecting the
+// credential it was sent), secrets given the way operators do (${ENV} references, a key
 // file): every debug log line, /metrics, /health, /ready, `inspect` and `dlq list` are searched for the
 // tokens, the password, the private key and any JWT; so are the errors of starts with a broken key.
 import { spawnSync } from 'node:child_process';
@@ -30,7 +31,24 @@ const USER = 'logdriver';
 const PASSWORD = `pw-${randomBytes(16).toString('hex')}`;
 const BASIC = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
 const PEM_LINES = key.privateKey.split('\n').filter((l) => l.length === 64);
-const TENANTS = ['hec', 'gcp-json', 'gcp-file', 'gcp-reflect', 'http-bearer', 'http-basic'] as const;
+const ES_PASSWORD = `es-${randomBytes(16).toString('hex')}`;
+const ES_API_KEY = `esk-${randomBytes(8).toString('hex')}:${randomBytes(16).toString('hex')}`;
+const DD_API_KEY = randomBytes(16).toString('hex');
+const OTLP_BEARER = `ob-${randomBytes(20).toString('base64url')}`;
+const OTLP_HEADER = `oh-${randomBytes(20).toString('hex')}`;
+const TENANTS = [
+  'hec',
+  'gcp-json',
+  'gcp-file',
+  'gcp-reflect',
+  'http-bearer',
+  'http-basic',
+  'es-basic',
+  'es-apikey',
+  'datadog',
+  'otlp-bearer',
+  'otlp-header',
+] as const;
 
 const keyDoc = (extra: Record<string, unknown> = {}) => ({
   type: 'service_account',
@@ -50,6 +68,14 @@ function secretsIn(text: string): string[] {
     ['basic password', PASSWORD],
     ['basic user:password', `${USER}:${PASSWORD}`],
     ['basic base64', BASIC],
+    ['elasticsearch password', ES_PASSWORD],
+    ['elasticsearch basic base64', Buffer.from(`elastic:${ES_PASSWORD}`).toString('base64')],
+    ['elasticsearch api key', ES_API_KEY],
+    ['elasticsearch api key secret part', ES_API_KEY.split(':')[1]!],
+    ['elasticsearch api key base64', Buffer.from(ES_API_KEY).toString('base64')],
+    ['datadog api key', DD_API_KEY],
+    ['otlp bearer', OTLP_BEARER],
+    ['otlp header value', OTLP_HEADER],
     ['private key id', KEY_ID],
     ...PEM_LINES.map((l, i): [string, string] => [`private key line ${i}`, l]),
   ];
@@ -70,7 +96,9 @@ async function startReflector() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       requests++;
-      const auth = req.headers.authorization;
+      // Datadog's key and an OTLP receiver's custom header come as their own headers: reflected like the rest.
+      const custom = req.headers['dd-api-key'] ?? req.headers['x-api-key'];
+      const auth = req.headers.authorization ?? (typeof custom === 'string' ? `Key ${custom}` : undefined);
       const form = Buffer.concat(chunks).toString('utf8');
       const assertion = new URLSearchParams(form).get('assertion') ?? '';
       const decoded = auth?.startsWith('Basic ')
@@ -87,6 +115,7 @@ async function startReflector() {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/ingest`,
+    base: `http://127.0.0.1:${port}`,
     requests: () => requests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -157,9 +186,25 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
             auth: { basic: { username: USER, password: '${SINK_PASSWORD}' } },
           },
         },
+        'es-basic': {
+          sink: {
+            type: 'elasticsearch',
+            url: echo.base,
+            auth: { basic: { username: 'elastic', password: '${ES_PASSWORD}' } },
+          },
+        },
+        'es-apikey': { sink: { type: 'elasticsearch', url: echo.base, auth: { apiKey: '${ES_API_KEY}' } } },
+        datadog: { sink: { type: 'datadog', url: echo.base, apiKey: '${DD_API_KEY}' } },
+        'otlp-bearer': { sink: { type: 'otlp', url: echo.base, bearer: '${OTLP_BEARER}' } },
+        'otlp-header': { sink: { type: 'otlp', url: echo.base, headers: { 'X-Api-Key': '${OTLP_HEADER}' } } },
       },
     });
     const env = {
+      ES_PASSWORD,
+      ES_API_KEY,
+      DD_API_KEY,
+      OTLP_BEARER,
+      OTLP_HEADER,
       LOGDRIVER_LOG_LEVEL: 'debug',
       HEC_TOKEN,
       GCP_KEY_JSON: JSON.stringify(keyDoc({ token_uri: gcpA.tokenUri })),
@@ -175,7 +220,7 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
     const body = TENANTS.flatMap((t) => [0, 1, 2].map((n) => event(t, n))).join('\n');
     const res = await fetch(`${httpBase(child.endpoints)}/v1/events`, { method: 'POST', body });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 18 });
+    expect(await res.json()).toEqual({ accepted: TENANTS.length * 3 });
 
     const refused = (t: string) =>
       child.stderr.some((l) => l.includes('sink refused the credentials') && l.includes(`"tenant":"${t}"`));
@@ -186,6 +231,9 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
         authFailures(metrics, 'splunk_hec') >= 4 &&
         authFailures(metrics, 'gcp_logging') >= 12 &&
         authFailures(metrics, 'http') >= 8 &&
+        authFailures(metrics, 'elasticsearch') >= 4 &&
+        authFailures(metrics, 'datadog') >= 2 &&
+        authFailures(metrics, 'otlp') >= 4 &&
         TENANTS.every(refused)
       );
     });
@@ -210,7 +258,15 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
       /"tenant":"gcp-reflect"[^\n]*token endpoint answered HTTP 401: assertion \[redacted\]/,
     );
     // The reflected credentials reached the reasons, scrubbed.
-    for (const t of ['http-bearer', 'http-basic'])
+    for (const t of [
+      'http-bearer',
+      'http-basic',
+      'es-basic',
+      'es-apikey',
+      'datadog',
+      'otlp-bearer',
+      'otlp-header',
+    ])
       expect(logs).toMatch(
         new RegExp(`"tenant":"${t}"[^\\n]*HTTP 401[^\\n]*credential \\(\\[redacted\\]\\)`),
       );
@@ -227,7 +283,7 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
       cli(['dlq', 'list', '--config', cliConfig], env),
     ];
     for (const r of runs) expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(runs[0]!.stdout)).toMatchObject({ events: 18, deadLetters: 0 });
+    expect(JSON.parse(runs[0]!.stdout)).toMatchObject({ events: TENANTS.length * 3, deadLetters: 0 });
     expect(runs[1]!.stdout.trim()).toBe('');
     expect(runs[2]!.stdout).toContain('http-basic'); // the table, config read with its secrets
 

@@ -14,7 +14,7 @@ import { SyslogSink, type SyslogSinkConfig } from '../../../src/sinks/syslog/ind
 import type { SinkEvent } from '../../../src/sinks/types.js';
 import { issueCert, makeCa } from '../../support/certs.js';
 import { tempDir } from '../../support/service.js';
-import { parseMessage, sdOf, type ParsedSyslog } from '../../unit/sinks/syslog/parse.js';
+import { parseMessage, sdOf, type ParsedSyslog } from '../../support/syslog-parse.js';
 
 function findRsyslogd(): string {
   const candidates = [

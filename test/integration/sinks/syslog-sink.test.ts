@@ -1,8 +1,6 @@
 // The syslog sink against loopback TCP and TLS receivers: framing under concurrent tenants, both confirm
 // modes, reconnect with back-off, TLS verification (wrong CA, wrong name, client certificates), a receiver
 // dying mid-batch, timeouts and close.
-import net from 'node:net';
-import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sinkSchema } from '../../../src/config/schema.js';
 import { batchOf } from '../../../src/sinks/envelope.js';
@@ -10,64 +8,12 @@ import { SyslogSink, type SyslogSinkConfig } from '../../../src/sinks/syslog/ind
 import type { SinkEvent } from '../../../src/sinks/types.js';
 import { issueCert, makeCa, type Pem } from '../../support/certs.js';
 import { tempDir } from '../../support/service.js';
-import { parseFrames, parseMessage, sdOf } from '../../unit/sinks/syslog/parse.js';
-
-interface Receiver {
-  readonly port: number;
-  /** Every message received, in arrival order per connection. */
-  readonly messages: Buffer[];
-  connections: number;
-  close(): Promise<void>;
-}
-
-type Behaviour = (socket: net.Socket, receiver: Receiver) => void;
-
-/** Reads octet-counted frames and closes its side when the sender does, as rsyslog does. */
-const wellBehaved: Behaviour = (socket, r) => {
-  let pending = Buffer.alloc(0);
-  socket.on('data', (d: Buffer) => {
-    const { messages, rest } = parseFrames(Buffer.concat([pending, d]));
-    r.messages.push(...messages.map((m) => Buffer.from(m)));
-    pending = Buffer.from(rest);
-  });
-  socket.on('end', () => socket.end());
-};
-
-async function startReceiver(
-  opts: { tls?: tls.TlsOptions; behaviour?: Behaviour; port?: number } = {},
-): Promise<Receiver> {
-  const sockets = new Set<net.Socket>();
-  const r: Receiver = {
-    port: 0,
-    messages: [],
-    connections: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-  const onSocket = (socket: net.Socket): void => {
-    r.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    (opts.behaviour ?? wellBehaved)(socket, r);
-  };
-  // Half-open allowed, so that a receiver closes its side only when its behaviour says so.
-  const server = opts.tls
-    ? tls.createServer({ ...opts.tls, allowHalfOpen: true }, onSocket)
-    : net.createServer({ allowHalfOpen: true }, onSocket);
-  server.on('tlsClientError', () => undefined);
-  // Raw sockets too (a TLS server reports a socket only after its handshake): close() must end them all.
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  (r as { port: number }).port = (server.address() as net.AddressInfo).port;
-  return r;
-}
+import {
+  startSyslogReceiver as startReceiver,
+  type Receiver,
+  wellBehaved,
+} from '../../support/fakes/syslog.js';
+import { parseMessage, sdOf } from '../../support/syslog-parse.js';
 
 const receivers: Receiver[] = [];
 const sinks: SyslogSink[] = [];

@@ -13,7 +13,7 @@ import {
   type SyslogEncodeOptions,
 } from '../../../../src/sinks/syslog/encode.js';
 import type { SinkEvent } from '../../../../src/sinks/types.js';
-import { parseFrames, parseMessage, sdOf } from './parse.js';
+import { parseFrames, parseMessage, sdOf } from '../../../support/syslog-parse.js';
 
 const GOLDEN = new URL('../../../fixtures/sinks/syslog.golden.txt', import.meta.url);
 const OPTS: SyslogEncodeOptions = {
