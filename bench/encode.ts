@@ -1,4 +1,4 @@
-// Encode micro-benchmark of the sinks (issue 7): what turning one stored batch into request bodies costs each
+// Encode micro-benchmark of the sinks (issues 7 and 8): what turning one stored batch into request bodies costs each
 // sink, in-process on one core. Run after `npm run build`:
 //
 //   node dist/bench/encode.js [--events 1000] [--repeats 15] [--min-ms 200] [--json FILE]
@@ -6,7 +6,9 @@
 // The batch is what delivery hands a sink: a tenant's stored envelope lines (the generator's key-management
 // proxy events, ~500 bytes). Each iteration takes a fresh lease-like batch over the same lines whose events()
 // decodes them on first use, as the buffer's lease does, so sinks that encode per event (splunk_hec,
-// gcp_logging) pay that decode; http ndjson sends the lines as they are. Variants run interleaved, one
+// gcp_logging, elasticsearch, datadog, otlp, syslog) pay that decode; http ndjson sends the lines as they are.
+// syslog has no gzip (a byte stream over TCP/TLS): its variant is the octet-counted frames of the batch, as
+// the sink writes them in one go. Variants run interleaved, one
 // repeat each in turn, so a change in machine load hits all of them alike: read the ratios. Warm-up first,
 // then per repeat as many iterations as fill --min-ms; events/s = events x iterations / time. The gzip column
 // adds node:zlib gzipSync (default level, what the sinks' async gzip does on the thread pool) of every body.
@@ -34,6 +36,31 @@ import {
   gcpLoggingSinkSchema,
   resolveGcpLoggingSettings,
 } from '../src/sinks/gcp_logging/index.js';
+import {
+  BULK_FRAMING,
+  elasticsearchSinkSchema,
+  encodeBulkItem,
+  indexNameFor,
+  resolveElasticsearchSettings,
+} from '../src/sinks/elasticsearch/index.js';
+import {
+  DATADOG_FRAMING,
+  datadogSinkSchema,
+  encodeDatadogEntry,
+  resolveDatadogSettings,
+} from '../src/sinks/datadog/index.js';
+import {
+  encodeLogRecord,
+  exportRequestFraming,
+  otlpSinkSchema,
+  resolveOtlpSettings,
+} from '../src/sinks/otlp/index.js';
+import {
+  encodeSyslogMessage,
+  frameMessage,
+  resolveSyslogSettings,
+  syslogSinkSchema,
+} from '../src/sinks/syslog/index.js';
 import { splitIntoRequests } from '../src/sinks/transport/split.js';
 import type { SinkBatch, SinkEvent } from '../src/sinks/types.js';
 import { createEventFactory } from '../src/tools/load/index.js';
@@ -43,7 +70,7 @@ interface Variant {
   note: string;
   /** The request bodies of one batch. */
   bodies: (batch: SinkBatch) => readonly Buffer[];
-  /** Whether the sink offers gzip (all three do; decode-only does not send anything). */
+  /** Whether the sink offers gzip (all but syslog do; decode-only does not send anything). */
   gzip: boolean;
 }
 
@@ -104,6 +131,18 @@ function variants(): Variant[] {
     gcpLoggingSinkSchema.parse({ type: 'gcp_logging', credentials: { keyJson } }),
   );
   const gcpFraming = entriesWriteFraming(gcp.encode);
+  const es = resolveElasticsearchSettings(
+    elasticsearchSinkSchema.parse({ type: 'elasticsearch', url: 'http://127.0.0.1:9200' }),
+  );
+  const dd = resolveDatadogSettings(datadogSinkSchema.parse({ type: 'datadog', apiKey: 'k' }));
+  const otlp = resolveOtlpSettings(
+    otlpSinkSchema.parse({ type: 'otlp', url: 'http://127.0.0.1:4318' }),
+    () => 'bench-host',
+  );
+  const otlpFraming = exportRequestFraming(otlp.encode);
+  const syslog = resolveSyslogSettings(
+    syslogSinkSchema.parse({ type: 'syslog', host: '127.0.0.1', transport: 'tcp', hostname: 'bench-host' }),
+  );
   return [
     {
       name: 'http ndjson',
@@ -146,6 +185,53 @@ function variants(): Variant[] {
           (p) => p.body,
         ),
       gzip: true,
+    },
+    {
+      name: 'elasticsearch',
+      note: 'decode + encodeBulkItem per event (action line + document, payload spliced), _bulk framing',
+      bodies: (b) => {
+        // As the sink does: the index name once per tenant of the batch.
+        const index = indexNameFor(es.index, b.tenant);
+        return splitIntoRequests(
+          b.events(),
+          (e) => encodeBulkItem(e, index),
+          BULK_FRAMING,
+          es.limits,
+        ).parts.map((p) => p.body);
+      },
+      gzip: true,
+    },
+    {
+      name: 'datadog',
+      note: 'decode + encodeDatadogEntry per event (payload as a JSON string), JSON array framing',
+      bodies: (b) =>
+        splitIntoRequests(
+          b.events(),
+          (e) => encodeDatadogEntry(e, dd.encode),
+          DATADOG_FRAMING,
+          dd.limits,
+        ).parts.map((p) => p.body),
+      gzip: true,
+    },
+    {
+      name: 'otlp',
+      note: 'decode + encodeLogRecord per event (payload to an AnyValue tree), ExportLogsServiceRequest framing',
+      bodies: (b) =>
+        splitIntoRequests(
+          b.events(),
+          (e) => encodeLogRecord(e, otlp.encode),
+          otlpFraming,
+          otlp.limits,
+        ).parts.map((p) => p.body),
+      gzip: true,
+    },
+    {
+      name: 'syslog',
+      note: 'decode + encodeSyslogMessage + frameMessage per event (JSON.parse of each payload), one write',
+      bodies: (b) => [
+        Buffer.concat(b.events().map((e) => frameMessage(encodeSyslogMessage(e, syslog.encode)))),
+      ],
+      gzip: false,
     },
   ];
 }

@@ -80,7 +80,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     name: 'sinks',
     title:
-      'the same e2e load through http ndjson, splunk_hec, splunk_hec+useAck and gcp_logging into loopback fakes',
+      'the same e2e load through http ndjson, splunk_hec (+useAck), gcp_logging, elasticsearch, datadog, otlp and syslog into loopback fakes',
     // count: the full-speed load; rate x seconds: a paced load whose event timestamps follow the clock (the
     // HEC and Cloud Logging latency origin); ackDelayMs: the mock HEC's indexing delay for useAck.
     full: { count: 1_000_000, rate: 5000, seconds: 10, tenants: 10, ackDelayMs: 100 },

@@ -1,13 +1,17 @@
 // `logdriver mock-sink`: runs the loopback mock HTTP sink as its own process for benchmarks and manual tests.
-// `--protocol splunk_hec|gcp_logging` makes it answer as Splunk HEC or Cloud Logging (src/tools/mock-sink/
-// protocols.ts; the gcp_logging token endpoint does not verify JWT signatures).
+// `--protocol splunk_hec|gcp_logging|elasticsearch|datadog|otlp` makes it answer as Splunk HEC, Cloud Logging,
+// Elasticsearch _bulk, the Datadog logs intake or an OTLP/HTTP JSON logs receiver (src/tools/mock-sink/
+// protocols.ts; the gcp_logging token endpoint does not verify JWT signatures); `--protocol syslog` receives
+// RFC 5424 octet-counted syslog on a second, TCP port (src/tools/mock-sink/syslog.ts).
 //
-// Prints `listening on http://HOST:PORT` on stdout once ready (the bench harness parses that line), a
+// Prints `listening on http://HOST:PORT` on stdout once ready (the bench harness parses that line; with
+// syslog the next line is `syslog on tcp://HOST:PORT`, and /_report carries syslogPort), a
 // one-line summary on stderr every --summary-ms, and on SIGTERM/SIGINT the final JSON report (one line)
 // on stdout and in --report-file, then lets the process end with exit code 0.
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  SINK_PROTOCOLS,
   startMockSink,
   type Latency,
   type MockSink,
@@ -29,6 +33,7 @@ interface CliOptions {
   outage: Outage[];
   mode: SinkMode;
   protocol: SinkProtocol;
+  syslogPort: number;
   ackDelay: number;
   retryAfter: number;
   token?: string;
@@ -121,6 +126,7 @@ async function run(o: CliOptions): Promise<void> {
     outages: o.outage,
     mode: o.mode,
     protocol: o.protocol,
+    syslogPort: o.syslogPort,
     ackDelayMs: o.ackDelay,
     retryAfterSec: o.retryAfter,
     seed: o.seed,
@@ -174,11 +180,17 @@ async function run(o: CliOptions): Promise<void> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   process.stdout.write(`listening on ${sink.url}\n`);
+  if (sink.syslogPort !== undefined) {
+    const host = new URL(sink.url).hostname;
+    process.stdout.write(`syslog on tcp://${host}:${sink.syslogPort}\n`);
+  }
 }
 
 export function mockSinkCommand(): Command {
   return new Command('mock-sink')
-    .description('run a loopback HTTP sink with latency, failure rate, timeouts and outages (for benchmarks)')
+    .description(
+      'run a loopback sink (HTTP, or syslog over TCP) with latency, failure rate, timeouts and outages (for benchmarks)',
+    )
     .option('--host <host>', 'loopback address to bind (127.0.0.0/8, ::1, localhost)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', nonNegativeInt('port'), 8080)
     .option('--latency <ms>', 'answer delay: fixed ms (5) or a uniform range (2-10)', latency, 0 as Latency)
@@ -210,10 +222,18 @@ export function mockSinkCommand(): Command {
     .addOption(
       new Option(
         '--protocol <protocol>',
-        'answer as logdriver envelopes (http), Splunk HEC (splunk_hec) or Cloud Logging (gcp_logging)',
+        'answer as logdriver envelopes (http), Splunk HEC (splunk_hec), Cloud Logging (gcp_logging), ' +
+          'Elasticsearch _bulk (elasticsearch), the Datadog logs intake (datadog), OTLP/HTTP JSON logs (otlp), ' +
+          'or receive RFC 5424 syslog over TCP, octet-counted, on --syslog-port (syslog)',
       )
-        .choices(['http', 'splunk_hec', 'gcp_logging'])
+        .choices([...SINK_PROTOCOLS])
         .default('http'),
+    )
+    .option(
+      '--syslog-port <port>',
+      'syslog: TCP port of the syslog receiver (0 = any free port; the control API stays on --port)',
+      nonNegativeInt('syslog-port'),
+      0,
     )
     .option(
       '--ack-delay <ms>',
@@ -230,7 +250,8 @@ export function mockSinkCommand(): Command {
     .addOption(
       new Option(
         '--token <token>',
-        'require Authorization: Bearer <token> (splunk_hec: Splunk <token>; gcp_logging: tokens from /token)',
+        'require Authorization: Bearer <token> (splunk_hec: Splunk <token>; elasticsearch: ApiKey <token>; ' +
+          'datadog: DD-API-KEY; gcp_logging: tokens from /token; syslog: none)',
       ).env('LOGDRIVER_MOCK_SINK_TOKEN'),
     )
     .option('--seed <n>', 'seed of the random decisions', nonNegativeInt('seed'), 1)

@@ -1,13 +1,15 @@
 // `sinks`: the same e2e load through each sink type into a loopback fake of its protocol (the mock sink with
-// --protocol), side by side in one run: http ndjson (the baseline), splunk_hec, splunk_hec with useAck, and
+// --protocol), side by side in one run: http ndjson (the baseline), splunk_hec, splunk_hec with useAck,
 // gcp_logging (with a service account key generated here: RSA via node:crypto, passed as credentials.keyJson;
-// the mock's token endpoint does not verify the JWT signature).
+// the mock's token endpoint does not verify the JWT signature), and (issue 8) elasticsearch, datadog (API key
+// checked; gzip on, its default), otlp and syslog (plain TCP to the mock's syslog receiver, `confirm: close`).
 //
 // Per sink two service runs against one mock sink: full speed (`count` events: throughput, peak RSS, service
 // CPU per event) and paced (`rate` x `seconds`, the producer's event timestamps following the clock: latency).
-// Latency origin: the http mock reads each envelope's receivedAt (logdriver's receipt); HEC and Cloud Logging
-// bodies do not carry it, so those mocks measure from the event's own timestamp (HEC `time`, LogEntry
-// `timestamp`) — at full speed those timestamps are simulated, so full-speed latency is reported for http only.
+// Latency origin: logdriver's receipt where the body carries it (http receivedAt, elasticsearch
+// logdriver.received_at, otlp observedTimeUnixNano); the others' mocks measure from the event's own timestamp
+// (HEC `time`, LogEntry `timestamp`, Datadog message timestampMillis, syslog TIMESTAMP) — at full speed those
+// timestamps are simulated, so full-speed latency is reported only for the receipt-time sinks.
 import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'undici';
 import { artifactsOnly, type BenchContext } from '../context.js';
@@ -22,12 +24,13 @@ import { rateBetween, watchService, zmqTarget, type RunnerOutput } from './commo
 
 const HEC_TOKEN = 'bench-hec-token';
 const PROJECT = 'bench-project';
+const DD_API_KEY = 'bench-dd-api-key';
 
 interface SinkVariant {
   name: string;
-  protocol: 'http' | 'splunk_hec' | 'gcp_logging';
-  /** The service's defaultSink for a mock sink at `url`. */
-  sink: (url: string) => Record<string, unknown>;
+  protocol: 'http' | 'splunk_hec' | 'gcp_logging' | 'elasticsearch' | 'datadog' | 'otlp' | 'syslog';
+  /** The service's defaultSink for a mock sink at `url` (syslog: its receiver's TCP port). */
+  sink: (url: string, syslogPort: number | null) => Record<string, unknown>;
   /** Whether the mock can measure latency from logdriver's receipt time (only the http envelope carries it). */
   receiptLatency: boolean;
 }
@@ -75,6 +78,28 @@ export function sinkVariants(keyJson: string): SinkVariant[] {
       }),
       receiptLatency: false,
     },
+    {
+      name: 'elasticsearch',
+      protocol: 'elasticsearch',
+      sink: (url) => ({ type: 'elasticsearch', url }),
+      receiptLatency: true,
+    },
+    {
+      name: 'datadog',
+      protocol: 'datadog',
+      sink: (url) => ({ type: 'datadog', apiKey: DD_API_KEY, url }),
+      receiptLatency: false,
+    },
+    { name: 'otlp', protocol: 'otlp', sink: (url) => ({ type: 'otlp', url }), receiptLatency: true },
+    {
+      name: 'syslog',
+      protocol: 'syslog',
+      sink: (url, syslogPort) => {
+        if (syslogPort === null) throw new Error('the syslog mock sink reported no syslogPort');
+        return { type: 'syslog', host: new URL(url).hostname, port: syslogPort, transport: 'tcp' };
+      },
+      receiptLatency: false,
+    },
   ];
 }
 
@@ -107,15 +132,18 @@ export async function runSinks(
       v.protocol,
       ...(v.protocol === 'splunk_hec'
         ? ['--token', HEC_TOKEN, '--ack-delay', String(param(params, 'ackDelayMs'))]
-        : []),
+        : v.protocol === 'datadog'
+          ? ['--token', DD_API_KEY]
+          : []),
     ]);
+    const syslogPort = v.protocol === 'syslog' ? (await sink.report()).syslogPort : null;
     const row: Record<string, number> = {};
     table[v.name] = row;
     try {
       for (const phase of phases) {
         await sink.reset();
         const run = ctx.newRun(`sinks-${v.name}-${phase.name}`);
-        const svc = await ctx.startService(run, sink.url, spec.service ?? {}, v.sink(sink.url));
+        const svc = await ctx.startService(run, sink.url, spec.service ?? {}, v.sink(sink.url, syslogPort));
         const cpu0 = await cpuSeconds(svc);
         const producer = startProducer(ctx.children, {
           name: `${run.name}.send`,

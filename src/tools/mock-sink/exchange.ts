@@ -2,18 +2,24 @@
 //
 // The decision order is part of the contract: 401 (auth), 413 (size), 503 (outage window), the mode
 // (down 503 / reject 400 / throttle 429), a hang (timeoutRate), an injected failure (failRate),
-// 400/415 (unreadable body), then 200 with the envelopes to record. With protocol splunk_hec or gcp_logging
-// the auth check, the body format and the answers' bodies are that protocol's (protocols.ts).
+// 400/415 (unreadable body), then 200 with the envelopes to record. With another protocol than http
+// (splunk_hec, gcp_logging, elasticsearch, datadog, otlp) the auth check, the body format, the success status
+// and the answers' bodies are that protocol's (protocols.ts). syslog is not HTTP (syslog.ts).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { decodeBody, parseEnvelopes } from './body.js';
 import type { Envelope } from './ledger.js';
 import type { MockSinkOptions } from './options.js';
 import {
+  bulkAnswer,
   errorBody,
+  esAuthorized,
   hecAuthProblem,
   hecChannel,
+  parseBulkBody,
+  parseDatadogBody,
   parseGcpBody,
   parseHecBody,
+  parseOtlpBody,
   type GcpTokens,
 } from './protocols.js';
 
@@ -27,6 +33,8 @@ export interface Answer {
   bad?: boolean;
   /** splunk_hec: the request channel; the server issues an ackId and records `record` once it is acked. */
   ackChannel?: string;
+  /** elasticsearch: the body, made when `record` is recorded from which of its ids were new (409 items). */
+  bodyOnRecord?: (fresh: readonly boolean[]) => unknown;
 }
 
 export const CONTROL_BODY_LIMIT = 1024 * 1024;
@@ -88,6 +96,8 @@ export interface ExchangeInput {
   /** Uniform draws in [0, 1) for the hang and failure decisions. */
   timeoutRoll: number;
   failRoll: number;
+  /** The request path without the query (elasticsearch: `/<index>/_bulk` names a default index). */
+  path?: string;
 }
 
 /** The refusal of the request's credentials under the protocol, or undefined when they pass. */
@@ -107,6 +117,22 @@ function authProblem(
         body: errorBody('gcp_logging', 401, 'Request had invalid authentication credentials.'),
         headers: { 'www-authenticate': 'Bearer realm="mock-sink"' },
       };
+    case 'elasticsearch':
+      if (esAuthorized(header, o.token, o.basic)) return undefined;
+      return {
+        status: 401,
+        body: errorBody('elasticsearch', 401, 'unable to authenticate with provided credentials'),
+        headers: { 'www-authenticate': 'ApiKey' },
+      };
+    case 'datadog': {
+      const h = x.headers['dd-api-key'];
+      const key = Array.isArray(h) ? h[0] : h;
+      if (o.token === undefined || key === o.token) return undefined;
+      return { status: 403, body: errorBody('datadog', 403, 'Forbidden') };
+    }
+    case 'syslog':
+      return undefined;
+    case 'otlp':
     case 'http':
       if (matchesAuth(header, o)) return undefined;
       return {
@@ -180,6 +206,51 @@ export async function decide(
         return { status: parsed.status, body: errorBody(p, parsed.status, parsed.message), bad: true };
       return { status: 200, body: {}, record: parsed.envelopes };
     }
+    case 'elasticsearch': {
+      const type = (x.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/x-ndjson' && type !== 'application/json') {
+        return {
+          status: 406,
+          body: errorBody(p, 406, `Content-Type header [${type}] is not supported`),
+          bad: true,
+        };
+      }
+      const pathIndex = /^\/([^/_][^/]*)\/_bulk$/.exec(x.path ?? '')?.[1];
+      const parsed = parseBulkBody(
+        decoded.body,
+        pathIndex === undefined ? undefined : decodeURIComponent(pathIndex),
+      );
+      if (!parsed.ok)
+        return { status: parsed.status, body: errorBody(p, parsed.status, parsed.message), bad: true };
+      const started = Date.now();
+      return {
+        status: 200,
+        record: parsed.envelopes,
+        bodyOnRecord: (fresh) => bulkAnswer(parsed.actions, fresh, Date.now() - started),
+      };
+    }
+    case 'datadog': {
+      const parsed = parseDatadogBody(decoded.body);
+      if (!parsed.ok)
+        return { status: parsed.status, body: errorBody(p, parsed.status, parsed.message), bad: true };
+      return { status: 202, body: {}, record: parsed.envelopes };
+    }
+    case 'otlp': {
+      const type = (x.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') {
+        return {
+          status: 415,
+          body: errorBody(p, 415, `unsupported content type ${type} (JSON only)`),
+          bad: true,
+        };
+      }
+      const parsed = parseOtlpBody(decoded.body);
+      if (!parsed.ok)
+        return { status: parsed.status, body: errorBody(p, parsed.status, parsed.message), bad: true };
+      return { status: 200, body: {}, record: parsed.envelopes };
+    }
+    case 'syslog':
+      return { status: 404, body: errorBody(p, 404, 'syslog is received over TCP, not HTTP'), bad: true };
     case 'http': {
       const parsed = parseEnvelopes(decoded.body, x.headers['content-type']);
       if (!parsed.ok) return { status: parsed.status, body: { error: parsed.message }, bad: true };

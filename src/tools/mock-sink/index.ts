@@ -19,6 +19,10 @@ export {
 export {
   GcpTokens,
   HecAcks,
+  bulkAnswer,
+  parseBulkBody,
+  parseDatadogBody,
+  parseOtlpBody,
   parseGcpBody,
   parseHecBody,
   splitConcatenatedJson,
@@ -31,3 +35,4 @@ export { LatencyHistogram, bucketIndex, bucketLowerBound, rankOf, type LatencySu
 export { SeqSet } from './seq-set.js';
 export { decodeBody, parseEnvelopes, type BodyResult } from './body.js';
 export { seededRandom } from './random.js';
+export { LOGDRIVER_SD_ID, OctetCountedFrames, parseSyslogMessage } from './syslog.js';

@@ -63,14 +63,14 @@ export class Ledger {
   private firstAt: number | null = null;
   private lastAt: number | null = null;
 
-  /** Records one acknowledged batch, in order, at time `now`. */
-  recordBatch(envelopes: readonly Envelope[], now: number, keepEvents: boolean): void {
+  /** Records one acknowledged batch, in order, at time `now`; per envelope, whether its id was new. */
+  recordBatch(envelopes: readonly Envelope[], now: number, keepEvents: boolean): boolean[] {
     if (this.firstAt === null) this.firstAt = now;
     this.lastAt = now;
-    for (const env of envelopes) this.record(env, now, keepEvents);
+    return envelopes.map((env) => this.record(env, now, keepEvents));
   }
 
-  private record(env: Envelope, now: number, keepEvents: boolean): void {
+  private record(env: Envelope, now: number, keepEvents: boolean): boolean {
     const t = this.tenant(env.tenantId);
     t.events++;
     this.events++;
@@ -106,6 +106,7 @@ export class Ledger {
       t.duplicates++;
       this.duplicates++;
     }
+    return fresh;
   }
 
   private tenant(id: string): TenantState {

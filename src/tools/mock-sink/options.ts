@@ -16,9 +16,21 @@ export class MockSinkError extends Error {
 }
 
 export type SinkMode = 'ok' | 'down' | 'reject' | 'throttle';
-/** The wire protocol the mock answers: logdriver's envelopes, Splunk HEC, or Cloud Logging entries:write. */
-export type SinkProtocol = 'http' | 'splunk_hec' | 'gcp_logging';
-export const SINK_PROTOCOLS: readonly SinkProtocol[] = ['http', 'splunk_hec', 'gcp_logging'];
+/**
+ * The wire protocol the mock answers: logdriver's envelopes, Splunk HEC, Cloud Logging entries:write,
+ * Elasticsearch _bulk, Datadog logs intake v2, OTLP/HTTP JSON logs, or RFC 5424 syslog over TCP.
+ */
+export type SinkProtocol =
+  'http' | 'splunk_hec' | 'gcp_logging' | 'elasticsearch' | 'datadog' | 'otlp' | 'syslog';
+export const SINK_PROTOCOLS: readonly SinkProtocol[] = [
+  'http',
+  'splunk_hec',
+  'gcp_logging',
+  'elasticsearch',
+  'datadog',
+  'otlp',
+  'syslog',
+];
 /** A fixed delay, or one drawn uniformly from [min, max] per request. */
 export type Latency = number | { min: number; max: number };
 /** A window, in ms since the server started, during which every ingest request gets 503. */
@@ -36,6 +48,11 @@ export interface MockSinkOptions {
   port: number;
   /** Which protocol ingest speaks (see protocols.ts). Fixed at start. */
   protocol: SinkProtocol;
+  /**
+   * protocol syslog: the TCP port of the syslog receiver (0 lets the OS choose; the control API stays on
+   * `port`). Fixed at start; ignored by the other protocols.
+   */
+  syslogPort: number;
   /** splunk_hec with a request channel: an ackId turns true this long after its request was answered. */
   ackDelayMs: number;
   latencyMs: Latency;
@@ -51,7 +68,9 @@ export interface MockSinkOptions {
   retryAfterSec: number;
   /**
    * When set, ingest requires `Authorization: Bearer <token>` (or the basic credentials, if also set); with
-   * protocol splunk_hec, `Authorization: Splunk <token>`. gcp_logging ignores it: it checks tokens of /token.
+   * protocol splunk_hec, `Authorization: Splunk <token>`; elasticsearch, `Authorization: ApiKey <token>` (or
+   * the basic credentials); datadog, `DD-API-KEY: <token>`; otlp, the bearer token as for http. gcp_logging
+   * ignores it (it checks tokens of /token), and so does syslog (no credentials over plain TCP).
    */
   token: string | undefined;
   basic: { username: string; password: string } | undefined;
@@ -67,6 +86,7 @@ export const DEFAULT_OPTIONS: Readonly<MockSinkOptions> = Object.freeze({
   host: '127.0.0.1',
   port: 0,
   protocol: 'http',
+  syslogPort: 0,
   ackDelayMs: 0,
   latencyMs: 0,
   failRate: 0,
@@ -117,7 +137,8 @@ const startPatch = z
     ...runtimeShape,
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
-    protocol: z.enum(['http', 'splunk_hec', 'gcp_logging']),
+    protocol: z.enum(SINK_PROTOCOLS as [SinkProtocol, ...SinkProtocol[]]),
+    syslogPort: z.number().int().min(0).max(65535),
   })
   .partial();
 
@@ -128,7 +149,7 @@ function describe(err: z.ZodError): string {
 }
 
 /**
- * Validates `patch` and merges it over `base`. With `runtime`, host, port and protocol are refused (they are
+ * Validates `patch` and merges it over `base`. With `runtime`, host, port, protocol and syslogPort are refused (they are
  * fixed once the server listens). Keys explicitly set to undefined (token, basic) clear the value.
  */
 export function resolveOptions(

@@ -25,6 +25,34 @@
 //   a JSON body {entries:[LogEntry…]} (gzip allowed), every entry with insertId (the event id) and
 //   labels.tenant (entry or request labels). Success: {}.
 // - Latency origin: the entry's `timestamp` (the event's own timestamp), as for HEC.
+//
+// elasticsearch (https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-bulk):
+// - POST /_bulk (also /<index>/_bulk): an NDJSON body ending in "\n" (gzip allowed) of `create` (or `index`)
+//   action lines, each followed by its document; `_id` is the event id and the document's
+//   logdriver.event_id / logdriver.tenant name it (what logdriver's encoder writes; a pair without them is
+//   refused whole, 400 illegal_argument_exception). `Authorization: ApiKey <token>` (or the basic
+//   credentials) checked when configured, else 401 security_exception.
+// - Success: {"took","errors","items":[{"create":{"_index","_id","status":201,"result":"created"}}]}, an
+//   item per action in order; an `_id` already recorded answers its item 409
+//   version_conflict_engine_exception (and `errors: true`), as `create` does. The items are decided when
+//   the batch is recorded (same tick as the answer); the ledger counts such a redelivery as a duplicate.
+// - Latency origin: the document's logdriver.received_at (logdriver's receipt, millisecond precision).
+//
+// datadog (https://docs.datadoghq.com/api/latest/logs/send-logs/):
+// - POST /api/v2/logs: `DD-API-KEY: <token>` checked when a token is configured (else 403
+//   {"errors":[{"status":"403","title":"Forbidden",…}]}), a JSON array of log entries (gzip allowed), each
+//   with `event_id` and a `tenant:<t>` tag in `ddtags` (the tag as the sink made it safe: lowercased, so the
+//   ledger's tenant is the tag's value). Success: 202 {}.
+// - Latency origin: `timestampMillis` of the event in `message` (the event's own timestamp; the entry
+//   carries no time of its own), so every entry's message is parsed.
+//
+// otlp (https://github.com/open-telemetry/opentelemetry-proto/blob/main/docs/specification.md#otlphttp):
+// - POST /v1/logs, JSON encoding only (other content types 415): an ExportLogsServiceRequest (gzip
+//   allowed) whose every LogRecord has the attributes logdriver.event_id and logdriver.tenant. The bearer
+//   token checked when configured (401 google.rpc.Status). Success: 200 {} (a full success).
+// - Latency origin: the record's observedTimeUnixNano, which logdriver sets to its receipt time.
+//
+// syslog: a TCP receiver, in syslog.ts.
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyResult } from './body.js';
@@ -38,6 +66,10 @@ export const HEC_EVENT_PATHS: ReadonlySet<string> = new Set([
 export const HEC_ACK_PATH = '/services/collector/ack';
 export const GCP_WRITE_PATH = '/v2/entries:write';
 export const GCP_TOKEN_PATH = '/token';
+export const DATADOG_LOGS_PATH = '/api/v2/logs';
+export const OTLP_LOGS_PATH = '/v1/logs';
+/** `/_bulk` or `/<index>/_bulk`. */
+export const ES_BULK_PATH = /^(?:\/[^/]+)?\/_bulk$/;
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const TOKEN_LIFETIME_S = 3600;
 
@@ -61,10 +93,57 @@ export function errorBody(protocol: SinkProtocol, status: number, message: strin
                   : 'INTERNAL';
       return { error: { code: status, message, status: name } };
     }
+    case 'elasticsearch': {
+      const type =
+        status === 401
+          ? 'security_exception'
+          : status === 429
+            ? 'es_rejected_execution_exception'
+            : status === 413
+              ? 'content_too_long_exception'
+              : status === 400
+                ? 'illegal_argument_exception'
+                : status === 404
+                  ? 'no_handler_found_exception'
+                  : 'mock_sink_exception';
+      return { error: { root_cause: [{ type, reason: message }], type, reason: message }, status };
+    }
+    case 'datadog':
+      return {
+        errors: [{ status: String(status), title: STATUS_TITLES[status] ?? 'Error', detail: message }],
+      };
+    case 'otlp':
+      return { code: GRPC_CODES[status] ?? 13, message };
     case 'http':
+    case 'syslog':
       return { error: message };
   }
 }
+
+const STATUS_TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** google.rpc.Code of an HTTP status (the HTTP mapping of google.rpc.Code, read backwards). */
+const GRPC_CODES: Readonly<Record<number, number>> = {
+  400: 3,
+  401: 16,
+  403: 7,
+  404: 5,
+  413: 8,
+  415: 3,
+  429: 8,
+  500: 13,
+  503: 14,
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -320,4 +399,213 @@ export class GcpTokens {
     const expiresAt = m ? this.#tokens.get(m[1]!) : undefined;
     return expiresAt !== undefined && expiresAt > now;
   }
+}
+
+/** One action of a bulk body, in order: what its answer item names. */
+export interface BulkAction {
+  readonly action: 'create' | 'index';
+  readonly index: string;
+  readonly id: string;
+}
+
+type Refusal = { ok: false; status: 400; message: string };
+
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(line);
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A `_bulk` body's actions and their documents as ledger envelopes (see the opening comment). */
+export function parseBulkBody(
+  body: Buffer,
+  pathIndex: string | undefined,
+): { ok: true; envelopes: Envelope[]; actions: BulkAction[] } | Refusal {
+  const text = body.toString('utf8');
+  if (text.length === 0)
+    return { ok: false, status: 400, message: 'Validation Failed: 1: no requests added;' };
+  if (!text.endsWith('\n')) {
+    return { ok: false, status: 400, message: 'The bulk request must be terminated by a newline [\\n]' };
+  }
+  const lines = text.slice(0, -1).split('\n');
+  const envelopes: Envelope[] = [];
+  const actions: BulkAction[] = [];
+  for (let i = 0; i < lines.length; i += 2) {
+    const meta = parseLine(lines[i]!);
+    const name = meta ? Object.keys(meta)[0] : undefined;
+    const target = name !== undefined ? meta![name] : undefined;
+    if ((name !== 'create' && name !== 'index') || !isObject(target) || Object.keys(meta!).length !== 1) {
+      return { ok: false, status: 400, message: `Malformed action/metadata line [${i + 1}]` };
+    }
+    const index = typeof target._index === 'string' ? target._index : pathIndex;
+    const id = target._id;
+    if (index === undefined || typeof id !== 'string' || id === '') {
+      return {
+        ok: false,
+        status: 400,
+        message: `line [${i + 1}]: mock sink needs _index and _id to count events`,
+      };
+    }
+    const doc = i + 1 < lines.length ? parseLine(lines[i + 1]!) : undefined;
+    const own = doc && isObject(doc.logdriver) ? doc.logdriver : undefined;
+    if (!own || own.event_id !== id || typeof own.tenant !== 'string' || own.tenant === '') {
+      return {
+        ok: false,
+        status: 400,
+        message: `line [${i + 2}]: mock sink needs logdriver.event_id (= _id) and logdriver.tenant to count events`,
+      };
+    }
+    const at = typeof own.received_at === 'string' ? Date.parse(own.received_at) : NaN;
+    actions.push({ action: name, index, id });
+    envelopes.push({
+      id,
+      tenantId: own.tenant,
+      receivedAt: Number.isFinite(at) ? at : undefined,
+      event: doc,
+    });
+  }
+  return { ok: true, envelopes, actions };
+}
+
+/** The bulk answer, once `fresh` (per action, from the ledger) says which ids were new. */
+export function bulkAnswer(
+  actions: readonly BulkAction[],
+  fresh: readonly boolean[],
+  tookMs: number,
+): unknown {
+  let errors = false;
+  const items = actions.map((a, i) => {
+    const base = { _index: a.index, _id: a.id };
+    if (fresh[i]) return { [a.action]: { ...base, _version: 1, result: 'created', status: 201 } };
+    if (a.action === 'index') return { index: { ...base, _version: 2, result: 'updated', status: 200 } };
+    errors = true;
+    const reason = `[${a.id}]: version conflict, document already exists (current version [1])`;
+    return {
+      create: {
+        ...base,
+        status: 409,
+        error: { type: 'version_conflict_engine_exception', reason, index: a.index },
+      },
+    };
+  });
+  return { took: tookMs, errors, items };
+}
+
+/** `Authorization: ApiKey <token>` or the basic pair, when either is configured. */
+export function esAuthorized(
+  header: string | undefined,
+  token: string | undefined,
+  basic: { username: string; password: string } | undefined,
+): boolean {
+  if (token === undefined && basic === undefined) return true;
+  if (token !== undefined && header === `ApiKey ${token}`) return true;
+  if (basic !== undefined) {
+    const want = `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
+    if (header === want) return true;
+  }
+  return false;
+}
+
+/** The value of the first `tenant:` tag of a ddtags string. */
+function tenantOfTags(tags: string): string | undefined {
+  for (const tag of tags.split(',')) if (tag.startsWith('tenant:') && tag.length > 7) return tag.slice(7);
+  return undefined;
+}
+
+/** The event's own `timestampMillis` from a Datadog entry's message (the event as a JSON string). */
+function messageMillis(message: unknown): number | undefined {
+  if (typeof message !== 'string') return undefined;
+  try {
+    const doc: unknown = JSON.parse(message);
+    const ts = isObject(doc) ? doc.timestampMillis : undefined;
+    return typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A logs intake v2 body (a JSON array of entries, or one entry) as ledger envelopes. */
+export function parseDatadogBody(body: Buffer): BodyResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { ok: false, status: 400, message: 'Malformed JSON' };
+  }
+  const entries = Array.isArray(doc) ? (doc as unknown[]) : [doc];
+  if (entries.length === 0) return { ok: false, status: 400, message: 'no logs in the request' };
+  const envelopes: Envelope[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const tenant = isObject(e) && typeof e.ddtags === 'string' ? tenantOfTags(e.ddtags) : undefined;
+    if (!isObject(e) || typeof e.event_id !== 'string' || e.event_id === '' || tenant === undefined) {
+      return {
+        ok: false,
+        status: 400,
+        message: `log ${i}: mock sink needs event_id and a tenant: tag to count events`,
+      };
+    }
+    envelopes.push({
+      id: e.event_id,
+      tenantId: tenant,
+      receivedAt: messageMillis(e.message),
+      event: e.message,
+    });
+  }
+  return { ok: true, envelopes };
+}
+
+/** The stringValue of attribute `key`, if any. */
+function stringAttribute(attributes: unknown, key: string): string | undefined {
+  if (!Array.isArray(attributes)) return undefined;
+  for (const kv of attributes as unknown[]) {
+    if (isObject(kv) && kv.key === key && isObject(kv.value) && typeof kv.value.stringValue === 'string') {
+      return kv.value.stringValue;
+    }
+  }
+  return undefined;
+}
+
+/** An ExportLogsServiceRequest (JSON) as ledger envelopes, one per LogRecord. */
+export function parseOtlpBody(body: Buffer): BodyResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { ok: false, status: 400, message: 'invalid JSON in ExportLogsServiceRequest' };
+  }
+  if (!isObject(doc) || !Array.isArray(doc.resourceLogs)) {
+    return { ok: false, status: 400, message: 'resourceLogs is required' };
+  }
+  const envelopes: Envelope[] = [];
+  for (const rl of doc.resourceLogs as unknown[]) {
+    const scopes = isObject(rl) && Array.isArray(rl.scopeLogs) ? (rl.scopeLogs as unknown[]) : [];
+    for (const sl of scopes) {
+      const records = isObject(sl) && Array.isArray(sl.logRecords) ? (sl.logRecords as unknown[]) : [];
+      for (const r of records) {
+        const attrs = isObject(r) ? r.attributes : undefined;
+        const id = stringAttribute(attrs, 'logdriver.event_id');
+        const tenant = stringAttribute(attrs, 'logdriver.tenant');
+        if (!isObject(r) || id === undefined || id === '' || tenant === undefined || tenant === '') {
+          return {
+            ok: false,
+            status: 400,
+            message: `logRecords[${envelopes.length}]: mock sink needs logdriver.event_id and logdriver.tenant`,
+          };
+        }
+        const ns = typeof r.observedTimeUnixNano === 'string' ? Number(r.observedTimeUnixNano) : NaN;
+        envelopes.push({
+          id,
+          tenantId: tenant,
+          receivedAt: Number.isFinite(ns) ? ns / 1e6 : undefined,
+          event: r.body,
+        });
+      }
+    }
+  }
+  if (envelopes.length === 0) return { ok: false, status: 400, message: 'no log records in the request' };
+  return { ok: true, envelopes };
 }

@@ -4,13 +4,15 @@
 // answered as exchange.ts decides after waiting `latencyMs`. A batch is recorded only in the tick its
 // 2xx is written, and only if the client is still connected, so "delivered" means exactly "the client
 // could have seen a 2xx". Three random draws are taken per request whatever the options, so a seed
-// yields the same decisions for the same request order. With protocol splunk_hec or gcp_logging, ingest is
-// that protocol's path only (others get 404), plus its side endpoint: the HEC ack query or the OAuth token
-// endpoint (protocols.ts); a HEC request on a channel is recorded when its ackId is first reported true.
+// yields the same decisions for the same request order. With another protocol than http, ingest is that
+// protocol's path only (others get 404): HEC's (plus its ack query; a request on a channel is recorded when
+// its ackId is first reported true), Cloud Logging's entries:write (plus the OAuth token endpoint), _bulk,
+// Datadog's /api/v2/logs or OTLP's /v1/logs (protocols.ts). With protocol syslog, ingest is a second,
+// TCP listener (syslogPort; syslog.ts) and the HTTP port serves the control API only.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { CONTROL_BODY_LIMIT, decide, readBody, sendAnswer } from './exchange.js';
-import { Ledger } from './ledger.js';
+import { Ledger, type Envelope } from './ledger.js';
 import {
   DEFAULT_OPTIONS,
   MockSinkError,
@@ -20,6 +22,9 @@ import {
   type MockSinkOptions,
 } from './options.js';
 import {
+  DATADOG_LOGS_PATH,
+  ES_BULK_PATH,
+  OTLP_LOGS_PATH,
   GCP_TOKEN_PATH,
   GCP_WRITE_PATH,
   GcpTokens,
@@ -32,6 +37,7 @@ import {
   parseAckQuery,
 } from './protocols.js';
 import { seededRandom } from './random.js';
+import { OctetCountedFrames } from './syslog.js';
 import type { MockSink, MockSinkReport } from './types.js';
 
 export type { MockSink, MockSinkReport } from './types.js';
@@ -63,6 +69,10 @@ class MockSinkServer implements MockSink {
   private badRequests = 0;
   private startedAt = 0;
   private closing: Promise<void> | undefined;
+  /** protocol syslog: the TCP receiver and its open connections. */
+  private syslogServer: Server | undefined;
+  private readonly syslogSockets = new Set<Socket>();
+  syslogPort: number | undefined;
 
   constructor(opts: MockSinkOptions) {
     this.opts = opts;
@@ -80,6 +90,18 @@ class MockSinkServer implements MockSink {
     });
     this.port = (this.server.address() as AddressInfo).port;
     this.url = `http://${address.includes(':') ? `[${address}]` : address}:${this.port}`;
+    if (this.opts.protocol === 'syslog') {
+      const tcp = createTcpServer({ allowHalfOpen: true }, (socket) => this.syslogConnection(socket));
+      this.syslogServer = tcp;
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(this.opts.syslogPort, address, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+      this.syslogPort = (tcp.address() as AddressInfo).port;
+    }
     this.startedAt = Date.now();
   }
 
@@ -102,6 +124,7 @@ class MockSinkServer implements MockSink {
       ackQueries: this.acks.queries,
       pendingAcks: this.acks.pending,
       tokensIssued: this.tokens.issued,
+      syslogPort: this.syslogPort ?? null,
     };
   }
 
@@ -159,9 +182,18 @@ class MockSinkServer implements MockSink {
         w.reject(new MockSinkError('MOCK_SINK_CLOSED', 'mock sink closed while waiting'));
       }
       this.waiters.clear();
-      this.server.close(() => resolve());
+      const tcp = this.syslogServer;
+      let open = tcp ? 2 : 1;
+      const done = (): void => {
+        if (--open === 0) resolve();
+      };
+      this.server.close(done);
       // Held (hanging) and keep-alive sockets would otherwise keep close() pending.
       this.server.closeAllConnections();
+      if (tcp) {
+        tcp.close(done);
+        for (const socket of this.syslogSockets) socket.destroy();
+      }
     });
     return this.closing;
   }
@@ -214,8 +246,15 @@ class MockSinkServer implements MockSink {
     } else if (protocol === 'gcp_logging') {
       if (path === GCP_TOKEN_PATH) return this.gcpToken(req, res);
       if (path !== GCP_WRITE_PATH) return this.notFound(req, res);
+    } else if (
+      protocol === 'syslog' ||
+      (protocol === 'elasticsearch' && !ES_BULK_PATH.test(path)) ||
+      (protocol === 'datadog' && path.replace(/\/+$/, '') !== DATADOG_LOGS_PATH) ||
+      (protocol === 'otlp' && path !== OTLP_LOGS_PATH)
+    ) {
+      return this.notFound(req, res);
     }
-    return this.ingest(req, res);
+    return this.ingest(req, res, path);
   }
 
   private async notFound(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -271,7 +310,7 @@ class MockSinkServer implements MockSink {
     }
   }
 
-  private async ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async ingest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     this.requests++;
     const o = this.opts;
     const timeoutRoll = this.random();
@@ -291,6 +330,7 @@ class MockSinkServer implements MockSink {
         sinceStartMs: Date.now() - this.startedAt,
         timeoutRoll,
         failRoll,
+        path,
       },
       this.tokens,
     );
@@ -307,12 +347,83 @@ class MockSinkServer implements MockSink {
         const ackId = this.acks.issue(answer.ackChannel, answer.record, Date.now());
         answer.body = { ...(answer.body as object), ackId };
       } else if (answer.record) {
-        this.ledger.recordBatch(answer.record, Date.now(), this.opts.keepEvents);
+        const fresh = this.ledger.recordBatch(answer.record, Date.now(), this.opts.keepEvents);
+        if (answer.bodyOnRecord) answer.body = answer.bodyOnRecord(fresh);
       }
       this.count(String(answer.status));
       sendAnswer(res, answer);
     }
     this.notify();
+  }
+
+  /**
+   * One syslog connection (syslog.ts): frames are parsed as they arrive; at the client's half-close the
+   * options decide, then every frame is recorded and our side closed in the same tick, or the connection is
+   * reset with nothing recorded. Counted like a request; its outcome in statusCounts as `closed`/`reset`.
+   */
+  private syslogConnection(socket: Socket): void {
+    this.syslogSockets.add(socket);
+    socket.once('close', () => this.syslogSockets.delete(socket));
+    socket.on('error', () => undefined); // a client reset: 'close' follows, nothing to record
+    this.requests++;
+    const timeoutRoll = this.random();
+    const failRoll = this.random();
+    const latencyRoll = this.random();
+    const frames = new OctetCountedFrames();
+    const pending: Envelope[] = [];
+    let failed = false;
+    const reset = (key: string): void => {
+      failed = true;
+      this.count(key);
+      socket.resetAndDestroy();
+      this.notify();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      const got = frames.push(chunk);
+      if (typeof got === 'string') {
+        this.badRequests++;
+        return reset('reset');
+      }
+      for (const env of got) pending.push(env);
+    });
+    socket.on('end', () => {
+      if (failed) return;
+      void (async () => {
+        const o = this.opts;
+        if (frames.pendingBytes > 0) {
+          this.badRequests++;
+          return reset('reset');
+        }
+        const since = Date.now() - this.startedAt;
+        const outage = o.outages.some((w) => since >= w.startMs && since < w.endMs);
+        if (outage || o.mode !== 'ok' || failRoll < o.failRate) return reset('reset');
+        if (timeoutRoll < o.timeoutRate) {
+          this.count('timeout');
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            socket.resetAndDestroy();
+          }, o.hangMs);
+          this.timers.add(timer);
+          socket.once('close', () => {
+            clearTimeout(timer);
+            this.timers.delete(timer);
+          });
+          return this.notify();
+        }
+        const l = o.latencyMs;
+        await this.sleep(typeof l === 'number' ? l : l.min + latencyRoll * (l.max - l.min));
+        if (socket.destroyed) {
+          this.count('aborted');
+        } else {
+          // Record and close in the same tick (the close is what confirms the batch to the sink).
+          if (pending.length > 0) this.ledger.recordBatch(pending, Date.now(), o.keepEvents);
+          this.count('closed');
+          socket.end();
+        }
+        this.notify();
+      })();
+    });
   }
 
   /** Never answers: the socket is destroyed after hangMs unless the client gives up first. */

@@ -3,9 +3,12 @@ import type { LedgerTotals } from './ledger.js';
 import type { MockSinkOptions, SinkProtocol } from './options.js';
 
 export interface MockSinkReport extends LedgerTotals {
-  /** Ingest requests received (control API calls excluded). */
+  /** Ingest requests received (control API calls excluded); syslog: connections accepted. */
   requests: number;
-  /** Ingest answers by status code, plus `timeout` (held, never answered) and `aborted` (client left first). */
+  /**
+   * Ingest answers by status code, plus `timeout` (held, never answered) and `aborted` (client left first);
+   * syslog: `closed` (recorded, our side closed cleanly) or `reset`.
+   */
   statusCounts: Record<string, number>;
   /** Bodies refused as unreadable: not NDJSON/JSON of envelopes, bad gzip, too large, unknown encoding. */
   badRequests: number;
@@ -18,11 +21,15 @@ export interface MockSinkReport extends LedgerTotals {
   pendingAcks: number;
   /** gcp_logging: access tokens issued by /token. */
   tokensIssued: number;
+  /** syslog: the TCP port of the syslog receiver (null with the other protocols). */
+  syslogPort: number | null;
 }
 
 export interface MockSink {
   readonly url: string;
   readonly port: number;
+  /** protocol syslog: the TCP port syslog is received on (the control API stays on `port`). */
+  readonly syslogPort: number | undefined;
   report(): MockSinkReport;
   /** Clears every count and recorded id, and reseeds the random decisions; options and the outage clock stay. */
   reset(): void;

@@ -34,6 +34,21 @@ afterEach(async () => {
 });
 
 describe('logdriver mock-sink', () => {
+  it('with --protocol syslog, prints the syslog receiver line after the listening line', async () => {
+    const io = capture();
+    await mockSinkCommand().parseAsync(['--port', '0', '--protocol', 'syslog', '--summary-ms', '0'], {
+      from: 'user',
+    });
+    const m = /^syslog on tcp:\/\/127\.0\.0\.1:(\d+)\n$/.exec(io.out[1] ?? '');
+    expect(m).not.toBeNull();
+    const url = /^listening on (\S+)\n$/.exec(io.out[0] ?? '')![1]!;
+    await stopMockSinkCli();
+    io.restore();
+    const report = JSON.parse(io.out[io.out.length - 1]!) as MockSinkReport;
+    expect(report).toMatchObject({ protocol: 'syslog', syslogPort: Number(m![1]) });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
   it('prints the listening line, serves with its flags, and writes the final report on stop', async () => {
     dir = await mkdtemp(join(tmpdir(), 'mock-sink-cli-'));
     const reportFile = join(dir, 'report.json');
