@@ -93,7 +93,7 @@ export function parseMessage(m: Buffer): ParsedSyslog {
       sd.push({ id, params });
     }
   }
-  let msg = Buffer.alloc(0);
+  let msg: Buffer = Buffer.alloc(0);
   let bom = false;
   if (at < m.length) {
     if (m[at] !== 0x20) throw new Error('no SP before MSG');
