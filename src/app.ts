@@ -1,8 +1,8 @@
 // Wires the parts: open buffer -> build sinks -> start dispatcher -> start ingest -> admin. Stops in reverse.
 import type { Writable } from 'node:stream';
-import { createAdminServer, type AdminServer } from './admin/index.js';
+import { createAdminServer, serviceSource, type AdminServer } from './admin/index.js';
 import { SqliteBuffer } from './buffer/index.js';
-import type { Config } from './config/index.js';
+import { loadEncryptionKeys, type Config } from './config/index.js';
 import { Dispatcher, Router } from './delivery/index.js';
 import { createHttpIngest, ZmqIngest, type HttpIngest } from './ingest/index.js';
 import { createSink } from './sinks/index.js';
@@ -10,6 +10,7 @@ import { ConfigWatcher } from './config-watcher.js';
 import type { Logger } from './telemetry/logger.js';
 import { StatsSampler } from './telemetry/stats.js';
 import { Telemetry } from './telemetry/telemetry.js';
+import { VERSION } from './version.js';
 
 export interface ServiceOptions {
   readonly log: Logger;
@@ -34,7 +35,7 @@ export interface Service {
   stop(): Promise<void>;
   /** Settles if the service can no longer work (its buffer worker died): the caller stops and exits non-zero. */
   readonly fatal: Promise<Error>;
-  /** Re-reads the config file's tenants now (SIGHUP); logs one line saying what it did; never throws. */
+  /** Re-reads the config file's tenants and fetches the broker's now (SIGHUP); logs what it did; never throws. */
   reload(): void;
 }
 
@@ -54,6 +55,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     buffer = new SqliteBuffer({
       ...config.buffer,
       dataDir: config.dataDir,
+      keys: loadEncryptionKeys(config.buffer.encryption),
       maxPendingEvents: config.ingest.channelCapacity,
       // A chunk then fits one delivery batch, so a lease is whole chunks and an ack deletes whole rows.
       chunkMaxEvents: config.delivery.batchSize,
@@ -88,12 +90,24 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let zmq: ZmqIngest | undefined;
   let http: HttpIngest | undefined;
   let admin: AdminServer | undefined;
+  let watcher: ConfigWatcher | undefined;
   let accepting = false;
   try {
+    // With a file or a broker there is a watcher (reload() uses it); it polls only if configRefreshIntervalMs > 0.
+    // The broker's first answer (or its cached copy) is put in force before delivery starts.
+    watcher =
+      opts.configFile !== undefined || config.tenantSource.url !== undefined
+        ? new ConfigWatcher({ config, file: opts.configFile, router, log: opts.log, telemetry })
+        : undefined;
+    const routed = (await watcher?.load()) ?? true;
     // Sinks start in the background: a token endpoint that is down must not hold ingest back. A send that
     // needs what start prepares waits for it inside the sink.
     void router.start();
-    await dispatcher.start();
+    if (routed) await dispatcher.start();
+    else
+      watcher?.onRouted(() => {
+        dispatcher.start().catch((err: unknown) => opts.log.error({ err }, 'delivery failed to start'));
+      });
     if (config.ingest.zmq.enabled) {
       zmq = new ZmqIngest({
         ...config.ingest.zmq,
@@ -118,21 +132,34 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     }
     accepting = true;
     if (config.admin.enabled) {
+      const readiness = () => [
+        ...(buffer.healthy ? [] : ['the buffer is not working (its worker died)']),
+        ...(buffer.diskFull
+          ? ['disk full: the data directory has no space left; events are refused until it returns']
+          : []),
+        ...(accepting ? [] : ['ingest is not accepting events']),
+      ];
       admin = createAdminServer({
         listen: config.admin.listen,
         registry: telemetry.registry,
-        retryNow: (tenant) => dispatcher.retryNow(tenant),
-        readiness: () => [
-          ...(buffer.healthy ? [] : ['the buffer is not working (its worker died)']),
-          ...(buffer.diskFull
-            ? ['disk full: the data directory has no space left; events are refused until it returns']
-            : []),
-          ...(accepting ? [] : ['ingest is not accepting events']),
-        ],
+        readiness,
+        token: config.admin.token,
+        metricsRequireToken: config.admin.metricsRequireToken,
+        log: opts.log,
+        source: serviceSource({
+          version: VERSION,
+          buffer,
+          dispatcher,
+          router,
+          totals: telemetry.totals,
+          maxBytes: config.buffer.maxBytes,
+          readiness,
+        }),
       });
       endpoints.admin = await admin.start();
     }
   } catch (err) {
+    await watcher?.close();
     await Promise.allSettled([zmq?.close(), http?.close(), admin?.close()]);
     await dispatcher.close(0);
     await router.close();
@@ -148,10 +175,6 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         dispatcher,
       })
     : undefined;
-  // With a file there is always a watcher (reload() uses it); it polls only if configRefreshIntervalMs > 0.
-  const watcher = opts.configFile
-    ? new ConfigWatcher(opts.configFile, config.configRefreshIntervalMs, router, opts.log)
-    : undefined;
   stats?.start();
   watcher?.start();
   opts.log.info(
@@ -162,7 +185,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     accepting = false;
-    watcher?.close();
+    await watcher?.close();
     opts.log.info('stopping: ingest closed, committing what was received');
     http?.pause();
     await Promise.allSettled([zmq?.close(), http?.close()]);

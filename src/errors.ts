@@ -12,6 +12,10 @@ export const ErrorCodes = {
   BUFFER_COMMIT: 'LOGDRIVER_ERR_BUFFER_COMMIT',
   BUFFER_DISK_FULL: 'LOGDRIVER_ERR_BUFFER_DISK_FULL',
   BUFFER_LOCKED: 'LOGDRIVER_ERR_BUFFER_LOCKED',
+  /** buffer.encryption: a key that cannot be read, does not match its key check, or is missing. */
+  BUFFER_KEY: 'LOGDRIVER_ERR_BUFFER_KEY',
+  /** An encrypted record that does not authenticate (tampered, moved to another row, wrong key). */
+  BUFFER_RECORD_AUTH: 'LOGDRIVER_ERR_BUFFER_RECORD_AUTH',
   SINK_CONFIG: 'LOGDRIVER_ERR_SINK_CONFIG',
   SINK_AUTH: 'LOGDRIVER_ERR_SINK_AUTH',
 } as const;

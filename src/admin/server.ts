@@ -1,27 +1,31 @@
-// Admin listener: liveness, readiness, the original product's /health, Prometheus /metrics, and retry-now.
-import Fastify, { type FastifyInstance } from 'fastify';
+// Admin listener: liveness, readiness, the original product's /health, Prometheus /metrics, and the /v1/
+// admin API (status, tenants, dead letters, retry-now), guarded by admin.token (see auth.ts).
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { Secret } from '../config/secret.js';
+import type { Logger } from '../telemetry/logger.js';
+import { registerApi, retryNow } from './api.js';
+import { admit, type Admission } from './auth.js';
+import type { AdminSource } from './source.js';
 
 export interface AdminOptions {
   readonly listen: { readonly host: string; readonly port: number };
   readonly registry: Registry;
   /** Ready: the buffer is open and ingest accepts events. Returns the reasons it is not, if any. */
   readonly readiness: () => string[];
+  /** The /v1/ API's view of the service; without it only retryNow (if given) is served under /v1/. */
+  readonly source?: AdminSource;
   /**
-   * `POST /v1/tenants/:tenant/retry-now`: ends the tenant's back-off; false when it has no lane (nothing
-   * stored). Without it the route does not exist.
+   * `POST /v1/tenants/:tenant/retry-now` when there is no source: ends the tenant's back-off; false when it
+   * has no lane (nothing stored).
    */
   readonly retryNow?: (tenant: string) => boolean;
-}
-
-/**
- * The admin listener has no credentials yet, so its one mutating call is taken from loopback peers only
- * (whatever `admin.listen` binds to); everything else on it is read-only.
- */
-function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+  /** admin.token: every /v1/ route needs it. Unset: reads are open, mutating calls loopback-only. */
+  readonly token?: Secret | undefined;
+  /** /metrics is guarded too (the token, or loopback without one). */
+  readonly metricsRequireToken?: boolean;
+  /** Mutating calls are logged here (info), naming the peer and how it was let in; never a token. */
+  readonly log?: Logger;
 }
 
 export interface AdminServer {
@@ -30,8 +34,34 @@ export interface AdminServer {
   readonly app: FastifyInstance;
 }
 
+/** Whether the rules apply to this request, and whether it is guarded (mutating, or a protected /metrics). */
+function scope(req: FastifyRequest, metricsRequireToken: boolean): { checked: boolean; guarded: boolean } {
+  const path = req.url.split('?', 1)[0]!;
+  const route = req.routeOptions.url ?? '';
+  if (route === '/metrics' || path === '/metrics')
+    return { checked: metricsRequireToken, guarded: metricsRequireToken };
+  // Unknown paths under /v1 are checked too: without the token a caller learns nothing, not even a 404.
+  const v1 = route.startsWith('/v1/') || path === '/v1' || path.startsWith('/v1/');
+  const mutating = (req.routeOptions.config as { mutating?: boolean } | undefined)?.mutating === true;
+  return { checked: v1, guarded: mutating };
+}
+
 export function createAdminServer(opts: AdminOptions): AdminServer {
   const app = Fastify({ logger: false });
+  const metricsRequireToken = opts.metricsRequireToken ?? false;
+  app.addHook('onRequest', async (req, reply) => {
+    const { checked, guarded } = scope(req, metricsRequireToken);
+    if (!checked) return;
+    const verdict = admit(opts.token, guarded, req.headers.authorization, req.socket.remoteAddress);
+    if (verdict.ok) {
+      (req as { adminVia?: Admission }).adminVia = verdict.via;
+      return;
+    }
+    if (verdict.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="logdriver-admin"');
+    const error = verdict.status === 401 ? 'unauthorized' : 'forbidden';
+    return reply.code(verdict.status).send({ error, message: verdict.message });
+  });
+
   app.get('/live', () => ({ status: 'up' }));
   const ready = (_req: unknown, reply: { code(n: number): unknown }) => {
     const problems = opts.readiness();
@@ -52,22 +82,14 @@ export function createAdminServer(opts: AdminOptions): AdminServer {
     const body = await opts.registry.metrics();
     return reply.type(opts.registry.contentType).send(body);
   });
-  const retryNow = opts.retryNow;
-  if (retryNow) {
-    app.post<{ Params: { tenant: string } }>('/v1/tenants/:tenant/retry-now', (req, reply) => {
-      if (!isLoopback(req.socket.remoteAddress)) {
-        return reply
-          .code(403)
-          .send({ error: 'forbidden', message: 'retry-now is accepted from loopback only' });
-      }
-      const { tenant } = req.params;
-      if (!retryNow(tenant)) {
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: 'no delivery lane for this tenant (nothing stored for it)' });
-      }
-      return reply.code(202).send({ tenant, status: 'retrying now' });
-    });
+  if (opts.source) registerApi(app, opts.source, opts.log);
+  else if (opts.retryNow) {
+    const wake = opts.retryNow;
+    app.post<{ Params: { tenant: string } }>(
+      '/v1/tenants/:tenant/retry-now',
+      { config: { mutating: true } },
+      (req, reply) => retryNow(req, reply, wake, opts.log),
+    );
   }
   return {
     app,
@@ -77,6 +99,9 @@ export function createAdminServer(opts: AdminOptions): AdminServer {
       const port = typeof addr === 'object' && addr ? addr.port : opts.listen.port;
       return { host: opts.listen.host, port };
     },
-    close: () => app.close(),
+    close: async () => {
+      opts.source?.close();
+      await app.close();
+    },
   };
 }

@@ -18,4 +18,6 @@ export {
   SCHEMA_VERSION,
   type SqliteBufferOptions,
   type DeadLetterRow,
+  type LetterQuery,
+  type LetterView,
 } from './sqlite/index.js';

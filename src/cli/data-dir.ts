@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DataDirectory } from '../buffer/index.js';
 import { lockOwner } from '../buffer/sqlite/index.js';
-import { ConfigError, describeConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, describeConfigError, loadConfig, loadEncryptionKeys } from '../config/index.js';
 import { ErrorCodes, isLogdriverError } from '../errors.js';
 
 export interface DataDirFlags {
@@ -32,8 +32,8 @@ export function describeOpenError(err: unknown, dataDir: string | undefined): st
     if (pid !== undefined) {
       return (
         `the service is running: data directory ${dataDir} is locked by a running logdriver (process ${pid}). ` +
-        'inspect and dlq work on a stopped service: stop it first (SIGTERM), or watch the running one on ' +
-        'its admin listener (/health, /metrics)'
+        'inspect, dlq and rekey open the data directory of a stopped service: stop it first (SIGTERM), or ask ' +
+        'the running one through its admin API: `logdriver status`, or inspect/dlq with --url http://<admin.listen>'
       );
     }
   }
@@ -51,6 +51,8 @@ export function withDataDir(flags: DataDirFlags, fn: (dir: DataDirectory) => voi
       dataDir,
       synchronous: config.buffer.synchronous,
       autoVacuum: config.buffer.autoVacuum,
+      // The service's keys: encrypted dead letters are read, and `rekey` rewrites with the first key.
+      keys: loadEncryptionKeys(config.buffer.encryption),
       // No checkpoint in the middle of these short sessions; close() checkpoints once.
       walMaxBytes: Number.MAX_SAFE_INTEGER,
     });

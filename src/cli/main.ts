@@ -6,18 +6,23 @@ import { dlqCommand } from './dlq.js';
 import { genCommand } from './gen.js';
 import { inspectCommand } from './inspect.js';
 import { mockSinkCommand } from './mock-sink.js';
+import { rekeyCommand } from './rekey.js';
 import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
+import { statusCommand } from './status.js';
+import { VERSION } from '../version.js';
 
 const program = new Command('logdriver')
   .description('durable, multi-tenant forwarder of security events')
-  .version('0.1.0')
+  .version(VERSION)
   .addCommand(runCommand())
   .addCommand(sendCommand())
   .addCommand(genCommand())
   .addCommand(mockSinkCommand())
   .addCommand(benchCommand())
   .addCommand(inspectCommand())
-  .addCommand(dlqCommand());
+  .addCommand(statusCommand())
+  .addCommand(dlqCommand())
+  .addCommand(rekeyCommand());
 
 await program.parseAsync(process.argv);

@@ -37,6 +37,18 @@ export function runCommand(): Command {
         if (service) service.reload();
         else reloadPending = true;
       });
+      // SIGTERM/SIGINT too are taken before the start: one arriving while it runs (or right after the
+      // "started" line, before a later listener would exist) must stop the service cleanly, not kill it.
+      let stopSignal: NodeJS.Signals | undefined;
+      let onStopSignal: (() => void) | undefined;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopSignal) return;
+        stopSignal = signal;
+        log.info({ signal }, 'signal received');
+        onStopSignal?.();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
       try {
         service = await startService(config, { log, configFile: loaded.file });
       } catch (err) {
@@ -47,16 +59,13 @@ export function runCommand(): Command {
       }
       if (reloadPending) service.reload();
       const running = service;
-      const failed = await new Promise<boolean>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          log.info({ signal }, 'signal received');
-          resolve(false);
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-        // Fail fast when the buffer cannot store any more: a supervisor restarts us, and the start recovers.
-        void running.fatal.then(() => resolve(true));
-      });
+      const failed =
+        stopSignal === undefined &&
+        (await new Promise<boolean>((resolve) => {
+          onStopSignal = () => resolve(false);
+          // Fail fast when the buffer cannot store any more: a supervisor restarts us, and the start recovers.
+          void running.fatal.then(() => resolve(true));
+        }));
       await running.stop();
       if (failed) process.exitCode = 1;
     });

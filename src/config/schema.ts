@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { codePointsAtMost, MAX_TENANT_LENGTH } from '../ingest/scan.js';
 import { sinkSchema } from '../sinks/catalog.js';
 import { byteSize, listen, nonNegativeInt, positiveInt, secret, serverTls } from './fields.js';
+import { encryptionSchema } from './encryption.js';
 
 /** A tenant id as ingest takes it: 1 to 256 Unicode code points (an emoji counts once, as README says). */
 const tenantId = z
@@ -11,6 +12,12 @@ const tenantId = z
   .refine((s) => codePointsAtMost(s, MAX_TENANT_LENGTH), {
     message: `must be at most ${MAX_TENANT_LENGTH} characters (Unicode code points)`,
   });
+
+/** `tenants` as the config file and a configuration broker's answer write it. */
+export const tenantsSchema = z.record(tenantId, z.strictObject({ sink: sinkSchema }));
+
+/** configRefreshIntervalMs when tenantSource.url is set and the key is not: 600 s, as the original product. */
+export const BROKER_REFRESH_DEFAULT_MS = 600_000;
 
 export const configSchema = z
   .strictObject({
@@ -53,6 +60,13 @@ export const configSchema = z
       .strictObject({
         enabled: z.boolean().default(true),
         listen: listen.prefault('127.0.0.1:9100'),
+        /**
+         * When set, every /v1/ route needs `Authorization: Bearer <token>`; when not, /v1/ reads are open and
+         * its mutating calls are taken from loopback peers only. /live, /ready and /health stay open.
+         */
+        token: secret.optional(),
+        /** /metrics is guarded like a mutating call: the token, or loopback peers when no token is set. */
+        metricsRequireToken: z.boolean().default(false),
       })
       .prefault({}),
     buffer: z
@@ -77,6 +91,8 @@ export const configSchema = z
         diskReserveBytes: byteSize.prefault('8MiB'),
         /** How often idle lanes re-select undelivered rows (LOGDRIVER_BUFFER_POLL_INTERVAL). */
         pollIntervalMs: positiveInt.default(1000),
+        /** Encryption at rest of chunk lines and dead-letter payloads (off when unset); see encryption.ts. */
+        encryption: encryptionSchema,
       })
       .prefault({}),
     delivery: z
@@ -112,9 +128,27 @@ export const configSchema = z
       })
       .prefault({}),
     defaultSink: sinkSchema.prefault({ type: 'stdout' }),
-    tenants: z.record(tenantId, z.strictObject({ sink: sinkSchema })).default({}),
-    /** Re-read the config file's `tenants` this often; 0 disables (LOGDRIVER_CONFIG_REFRESH_INTERVAL). */
-    configRefreshIntervalMs: nonNegativeInt.default(0),
+    tenants: tenantsSchema.default({}),
+    /**
+     * Re-read the config file's `tenants` (and fetch the broker's) this often; 0 disables
+     * (LOGDRIVER_CONFIG_REFRESH_INTERVAL). Unset: 0, or BROKER_REFRESH_DEFAULT_MS when tenantSource.url is set.
+     */
+    configRefreshIntervalMs: nonNegativeInt.optional(),
+    /** Tenant sinks from a configuration broker (off while url is unset); see src/tenant-source/. */
+    tenantSource: z
+      .strictObject({
+        url: z
+          .url({ protocol: /^https?$/ })
+          .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'must not contain credentials; use token')
+          .optional(),
+        token: secret.optional(),
+        caFile: z.string().min(1).optional(),
+        timeoutMs: positiveInt.default(10_000),
+        maxBytes: byteSize.prefault('16MiB'),
+        /** Unset: <dataDir>/tenants-cache.json. */
+        cacheFile: z.string().min(1).optional(),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -158,7 +192,13 @@ export const configSchema = z
         message: `must differ from ingest.http.listen (both use port ${a.port})`,
       });
     }
-  });
+  })
+  // The refresh default depends on whether a broker is configured; resolved once here, never at runtime.
+  .transform(({ configRefreshIntervalMs, ...rest }) => ({
+    ...rest,
+    configRefreshIntervalMs:
+      configRefreshIntervalMs ?? (rest.tenantSource.url === undefined ? 0 : BROKER_REFRESH_DEFAULT_MS),
+  }));
 
 export type Config = z.output<typeof configSchema>;
 export { sinkSchema };

@@ -1,7 +1,7 @@
 // The dispatcher: one lane per tenant, fed by commit notices, a start-up scan and a periodic poll.
 import type { EventBuffer } from '../buffer/types.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { Lane, type LaneSettings } from './lane.js';
+import { Lane, type LaneSettings, type LaneStatus } from './lane.js';
 import { Limiter } from './limiter.js';
 import type { Router } from './router.js';
 
@@ -120,6 +120,16 @@ export class Dispatcher {
     if (!lane || this.#closed) return false;
     lane.wake();
     return true;
+  }
+
+  /** The tenant's lane as the admin API shows it; undefined when it has none (nothing stored, idle). */
+  laneStatus(tenant: string): LaneStatus | undefined {
+    return this.#lanes.get(tenant)?.status();
+  }
+
+  /** Tenants with a lane (cheap: the map's own keys). */
+  laneTenants(): IterableIterator<string> {
+    return this.#lanes.keys();
   }
 
   get lanes(): number {

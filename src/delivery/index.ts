@@ -2,5 +2,5 @@
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js';
 export { Router, type SinkFactory, type UpdateListener } from './router.js';
 export { backoffDelay, MAX_RETRY_AFTER_MS, type RetryPolicy } from './backoff.js';
-export type { LaneSettings } from './lane.js';
+export type { LaneSettings, LaneStatus } from './lane.js';
 export type { PoisonPolicy } from './isolate.js';

@@ -40,6 +40,22 @@ interface Awaiting {
   readonly deadline: number;
 }
 
+/** What a lane knows about its tenant's delivery, for the admin API (all from fields it keeps anyway). */
+export interface LaneStatus {
+  /** Sink type and state of the last outcome; undefined before the first send. */
+  readonly sink: string | undefined;
+  readonly state: SinkState | undefined;
+  /** When the lane's back-off ends (ms since epoch); undefined while it is not waiting. */
+  readonly nextAttemptAt: number | undefined;
+  /** The last failed outcome (kept after a success; compare with lastDeliveredAt). */
+  readonly lastError:
+    { readonly reason: string; readonly status: number | null; readonly at: number } | undefined;
+  readonly lastDeliveredAt: number | undefined;
+  /** Batches being sent now, and accepted ones awaiting the sink's confirmation. */
+  readonly inFlight: number;
+  readonly awaiting: number;
+}
+
 /** Thrown inside pump's claim chain when the lane stopped while it waited for a send slot. */
 class LaneStopped extends Error {}
 
@@ -75,6 +91,9 @@ export class Lane {
   #slot = false;
   /** What the last outcome said about this tenant's sink, for the per-state gauge. */
   #state: { sink: string; state: SinkState } | undefined;
+  #nextAttemptAt: number | undefined;
+  #lastError: LaneStatus['lastError'];
+  #lastDeliveredAt: number | undefined;
 
   constructor(tenant: string, settings: LaneSettings, deps: LaneDeps) {
     this.tenant = tenant;
@@ -283,6 +302,7 @@ export class Lane {
         outcome = { kind: 'rejected', reason: outcome.reason, status: outcome.status };
       }
       this.#setState(sink.type, outcome);
+      this.#noteOutcome(outcome);
       if (outcome.kind === 'accepted') {
         if (!part) {
           this.#await(lease, sink, outcome.token, started);
@@ -333,7 +353,10 @@ export class Lane {
       }
       // A hold is not the events' failure: no attempt is recorded against them (nor a wait to keep).
       if (!hold) await this.#durably(() => buffer.retry(lease, Date.now() + delay));
-      if (!(await this.#sleep(delay))) break;
+      this.#nextAttemptAt = Date.now() + delay;
+      const slept = await this.#sleep(delay);
+      this.#nextAttemptAt = undefined;
+      if (!slept) break;
     }
     if (slotHeld) this.#d.limiter.release();
     if (lease.count > 0) buffer.release(lease);
@@ -495,6 +518,38 @@ export class Lane {
           "url): fix the sink's url; holding the tenant and retrying meanwhile",
       );
     }
+  }
+
+  #noteOutcome(outcome: SinkOutcome): void {
+    const at = Date.now();
+    switch (outcome.kind) {
+      case 'delivered':
+        this.#lastDeliveredAt = at;
+        break;
+      case 'retry':
+      case 'auth_failed':
+      case 'rejected':
+        this.#lastError = { reason: outcome.reason, status: outcome.status ?? null, at };
+        break;
+      case 'partial':
+        this.#lastDeliveredAt = at;
+        this.#lastError = { reason: 'partial failure', status: null, at };
+        break;
+      case 'accepted':
+        break;
+    }
+  }
+
+  status(): LaneStatus {
+    return {
+      sink: this.#state?.sink,
+      state: this.#state?.state,
+      nextAttemptAt: this.#nextAttemptAt,
+      lastError: this.#lastError,
+      lastDeliveredAt: this.#lastDeliveredAt,
+      inFlight: this.#inFlight,
+      awaiting: this.#awaiting.length,
+    };
   }
 
   /** Parks an accepted lease until the sink confirms it; the lane's in-flight slot is free meanwhile. */

@@ -49,6 +49,8 @@ export class Router {
   readonly #stop = new AbortController();
   #started = false;
   #routes: Routes;
+  /** 1 for the start's routing, one more per update(): the admin API's "config generation". */
+  #generation = 1;
   readonly #listeners = new Set<UpdateListener>();
 
   /** Throws LogdriverError(SINK_CONFIG) naming the config key of a sink that cannot be built. */
@@ -83,6 +85,11 @@ export class Router {
     );
   }
 
+  /** How many routings have been in force: 1 until the first update (reload, refresh, broker). */
+  get generation(): number {
+    return this.#generation;
+  }
+
   sinkFor(tenant: string): Sink {
     return this.#routes.tenants.get(tenant) ?? this.#routes.fallback;
   }
@@ -96,6 +103,7 @@ export class Router {
     const prev = this.#routes;
     const next = this.#build(config, prev);
     this.#routes = next;
+    this.#generation++;
     if (this.#started) void this.#startAll(next.fresh);
     // A sink whose config did not change is kept as it is (its connections, token, pending acknowledgements):
     // rebuilding it would make a Splunk sink with useAck forget its ackIds and send those batches again.

@@ -1,6 +1,8 @@
 // Lifecycle: health endpoints, SIGTERM shutdown that keeps what was received, bad config refused at start.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,6 +55,42 @@ describe('lifecycle', () => {
     );
     second.proc.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+  });
+
+  it('a SIGTERM that arrives while the service is starting stops it cleanly once started', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    // A configuration broker that takes the request and never answers holds the start (it waits for the
+    // broker's first answer, up to tenantSource.timeoutMs): the signal lands mid-start, deterministically.
+    let asked!: () => void;
+    const requested = new Promise<void>((resolve) => (asked = resolve));
+    const broker = createServer(() => asked());
+    await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      broker.closeAllConnections();
+      broker.close();
+    });
+    const { port } = broker.address() as AddressInfo;
+    const raw = testConfig(join(dir.path, 'data'), {
+      tenantSource: { url: `http://127.0.0.1:${port}/tenants`, timeoutMs: 1500 },
+      log: { level: 'info' },
+    });
+    const file = join(dir.path, 'config.json');
+    writeFileSync(file, JSON.stringify(raw));
+    const proc = spawn(process.execPath, [MAIN, 'run', '--config', file], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanups.push(() => void proc.kill('SIGKILL'));
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await requested;
+    proc.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(stderr).toContain('"signal":"SIGTERM"');
+    expect(stderr).toContain('logdriver stopped');
   });
 
   it('refuses to start on a bad config, naming the key and the reason', () => {

@@ -22,6 +22,8 @@ export interface Settled {
   readonly rewrites: Rewrite[];
   readonly retries: { chunk: Chunk; attempts: number; notBefore: number }[];
   readonly deadLetters: DeadLetterRecord[];
+  /** Dead letters (by seq) that leave the table in this commit (replayed: their events are appended to it). */
+  readonly letterDeletes: number[];
   /** After the commit: the leases drop what left them. */
   done(): void;
 }
@@ -34,9 +36,18 @@ export class Commit {
   readonly #retries = new Map<Chunk, { attempts: number; notBefore: number }>();
   readonly #deadLetters: DeadLetterRecord[] = [];
   readonly #leases = new Set<ChunkLease>();
+  readonly #letterDeletes: number[] = [];
 
   get empty(): boolean {
-    return !this.#appends && !this.#settles;
+    return !this.#appends && !this.#settles && this.#letterDeletes.length === 0;
+  }
+
+  /**
+   * Replay: these dead letters leave the table in the commit that stores their events again (appended in the
+   * same turn), so a crash can neither lose nor duplicate one.
+   */
+  dropLetters(seqs: readonly number[]): void {
+    for (const seq of seqs) this.#letterDeletes.push(seq);
   }
 
   /** The promise every append of this commit shares. */
@@ -86,6 +97,13 @@ export class Commit {
       });
     }
     return this.#settle(lease);
+  }
+
+  /** A chunk that cannot be read goes whole, with the one dead letter that stands for its events. */
+  dropUnreadable(chunk: Chunk, letter: DeadLetterRecord): Promise<void> {
+    this.#wholeChunks.add(chunk);
+    this.#deadLetters.push(letter);
+    return (this.#settles ??= new Deferred()).promise;
   }
 
   retry(lease: ChunkLease, notBefore: number): Promise<void> {
@@ -149,6 +167,7 @@ export class Commit {
       rewrites,
       retries,
       deadLetters: this.#deadLetters,
+      letterDeletes: this.#letterDeletes,
       done: () => {
         for (const l of leases) l.refresh();
       },

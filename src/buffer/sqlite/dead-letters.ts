@@ -5,6 +5,8 @@ import { OpenChunk } from './chunks.js';
 import { SqliteEngine, pack, type EngineOptions } from './engine.js';
 import type { ChunkRow } from './statements.js';
 import { SCHEMA_VERSION } from './migrations.js';
+import { keyIdsInUse } from './keyring.js';
+import { rekeyBuffer, type RekeyOptions, type RekeyResult } from './rekey.js';
 
 const REPLAY_CHUNK_EVENTS = 1000;
 
@@ -65,17 +67,45 @@ export class DataDirectory {
       freePages: db.pragma('freelist_count', { simple: true }) as number,
       autoVacuum: ['none', 'full', 'incremental'][db.pragma('auto_vacuum', { simple: true }) as number],
       tenants: [...tenants.values()],
+      /** Encryption at rest: the key new records get (null: clear text), and rows per key id in use. */
+      encryption: {
+        keyId: this.#engine.cipher?.keyId ?? null,
+        keys: Object.fromEntries(keyIdsInUse(db)),
+      },
     };
   }
 
   listDeadLetters(tenant: string | undefined, limit: number): DeadLetterRow[] {
     const rows = this.#engine.db
-      .prepare<[string | null, string | null, number], Omit<DeadLetterRow, 'payload'> & { payload: Buffer }>(
-        `SELECT seq, tenant, received_at AS receivedAt, attempts, failed_at AS failedAt, status, reason, payload
+      .prepare<
+        [string | null, string | null, number],
+        Omit<DeadLetterRow, 'payload'> & { payload: Buffer; keyId: string | null }
+      >(
+        `SELECT seq, tenant, received_at AS receivedAt, attempts, failed_at AS failedAt, status, reason, payload,
+                key_id AS keyId
          FROM dead_letters WHERE (? IS NULL OR tenant = ?) ORDER BY seq LIMIT ?`,
       )
       .all(tenant ?? null, tenant ?? null, limit);
-    return rows.map((r) => ({ ...r, payload: r.payload.toString('utf8') }));
+    return rows.map(({ keyId, ...r }) => {
+      const payload = this.#openLetter({ ...r, keyId });
+      // An unreadable payload (tampered, or another key under the same id) is said so, never printed as bytes.
+      if (payload) return { ...r, payload: payload.toString('utf8') };
+      return { ...r, payload: '', reason: `${r.reason} [payload unreadable: failed authentication]` };
+    });
+  }
+
+  /** A dead letter's plain payload (decrypted when encrypted); undefined when it does not authenticate. */
+  #openLetter(r: { seq: number; tenant: string; payload: Buffer; keyId: string | null }): Buffer | undefined {
+    try {
+      return this.#engine.open(r.payload, { kind: 'dead_letter', seq: r.seq, tenant: r.tenant }, r.keyId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Rewrites every chunk and dead letter with the first configured key (`logdriver rekey`). */
+  rekey(opts?: RekeyOptions): RekeyResult {
+    return rekeyBuffer(this.#engine, opts);
   }
 
   /** Moves dead letters back into the buffer as new events (new seqs, attempts reset); returns how many. */
@@ -84,11 +114,17 @@ export class DataDirectory {
     const rows = db
       .prepare<
         [string | null, string | null],
-        { seq: number; tenant: string; received_at: number; payload: Buffer }
+        { seq: number; tenant: string; received_at: number; payload: Buffer; keyId: string | null }
       >(
-        'SELECT seq, tenant, received_at, payload FROM dead_letters WHERE (? IS NULL OR tenant = ?) ORDER BY tenant, seq',
+        `SELECT seq, tenant, received_at, payload, key_id AS keyId FROM dead_letters
+         WHERE (? IS NULL OR tenant = ?) ORDER BY tenant, seq`,
       )
-      .all(tenant ?? null, tenant ?? null);
+      .all(tenant ?? null, tenant ?? null)
+      // Decrypted here; a letter whose payload does not authenticate stays where it is (list shows why).
+      .flatMap((r) => {
+        const payload = this.#openLetter(r);
+        return payload ? [{ ...r, payload }] : [];
+      });
     if (rows.length === 0) return 0;
     // New chunks (one per tenant run, new seqs) and the letters' removal in one transaction: a crash in
     // between can neither lose nor duplicate a letter.

@@ -4,6 +4,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { openPlain, type BufferKey, type RecordCipher, type RecordContext } from './crypto.js';
+import { openKeyring } from './keyring.js';
 import { Maintenance, type MaintenanceListener } from './maintenance.js';
 import { migrate } from './migrations.js';
 import { prepareStatements, type ChunkRow, type DeadLetterRecord, type Statements } from './statements.js';
@@ -15,6 +17,8 @@ export interface EngineOptions {
   synchronous: 'full' | 'normal' | 'off' | 'extra';
   walMaxBytes: number;
   autoVacuum: 'incremental' | 'none';
+  /** buffer.encryption: the first key encrypts new records, every key decrypts; none: clear text. */
+  keys?: readonly BufferKey[];
 }
 
 /** Bytes of several chunks packed into one buffer: chunk i is bytes [at[i], at[i] + len[i]). */
@@ -22,6 +26,8 @@ export interface Packed {
   data: ArrayBuffer | SharedArrayBuffer;
   at: number[];
   len: number[];
+  /** From load(): chunks whose bytes failed authentication (they come back empty), with why. */
+  unreadable?: { id: number; reason: string }[];
 }
 
 /** Everything one commit writes, in one transaction (one fsync). */
@@ -34,6 +40,8 @@ export interface CommitOps {
   deletes: number[];
   retries: { id: number; attempts: number; notBefore: number }[];
   deadLetters: DeadLetterRecord[];
+  /** Dead letters (by seq) that leave the table: replayed letters go in the commit that stores them again. */
+  deadLetterDeletes?: number[];
   /** Written when set: the next seq and chunk id, so ids are never reused after a restart. */
   nextSeq?: number;
   nextChunkId?: number;
@@ -80,12 +88,43 @@ export class SqliteEngine {
   readonly path: string;
   readonly #st: Statements;
   readonly #maintenance: Maintenance;
+  readonly #cipher: RecordCipher | undefined;
+  /** Set when the open found something worth a warning (see Keyring.warning). */
+  readonly keyWarning: string | undefined;
 
   constructor(opts: EngineOptions, onMaintenance?: MaintenanceListener) {
     this.db = openDatabase(opts.dataDir, opts);
     this.path = join(opts.dataDir, DB_FILE);
     this.#st = prepareStatements(this.db);
+    try {
+      // Before anything is written: a wrong or missing key fails the open and leaves the file as it was.
+      const keyring = openKeyring(this.db, this.#st.meta.get('buffer_id')!.value, opts.keys);
+      this.#cipher = keyring.cipher;
+      this.keyWarning = keyring.warning;
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.#maintenance = new Maintenance(this.db, this.path, opts.walMaxBytes, onMaintenance);
+  }
+
+  /** The cipher of the configured keys (undefined: records are written in clear text). */
+  get cipher(): RecordCipher | undefined {
+    return this.#cipher;
+  }
+
+  /** The bytes to store for a record, and the key id they are encrypted with (null: clear text). */
+  seal(plain: Uint8Array, ctx: RecordContext): [Uint8Array, string | null] {
+    if (!this.#cipher) return [plain, null];
+    return [this.#cipher.seal(plain, ctx), this.#cipher.keyId];
+  }
+
+  /**
+   * A stored record's plain bytes, given the key id its row holds (null: clear text); throws RecordError when
+   * it does not authenticate or its key is missing.
+   */
+  open(stored: Uint8Array, ctx: RecordContext, storedKeyId: string | null): Buffer {
+    return this.#cipher ? this.#cipher.open(stored, ctx, storedKeyId) : openPlain(stored, storedKeyId);
   }
 
   /** The chunk directory and ids: all a start needs (no chunk bytes are read). */
@@ -108,6 +147,7 @@ export class SqliteEngine {
     this.db.transaction(() => {
       let i = 0;
       for (const c of ops.inserts) {
+        const [lines, keyId] = this.seal(bytesOf(i++), { kind: 'chunk', id: c.id, tenant: c.tenant });
         st.insertChunk.run(
           c.id,
           c.tenant,
@@ -117,14 +157,18 @@ export class SqliteEngine {
           c.firstReceivedAt,
           c.attempts,
           c.notBefore,
+          keyId,
         );
-        st.insertLines.run(c.id, bytesOf(i++));
+        st.insertLines.run(c.id, lines);
       }
       for (const c of ops.rewrites) {
-        st.rewriteChunk.run(c.firstSeq, c.count, c.bytes, c.firstReceivedAt, c.id);
-        st.rewriteLines.run(bytesOf(i++), c.id);
+        // A remainder is sealed afresh (new nonce, the current key), like a new record of the same row.
+        const [lines, keyId] = this.seal(bytesOf(i++), { kind: 'chunk', id: c.id, tenant: c.tenant });
+        st.rewriteChunk.run(c.firstSeq, c.count, c.bytes, c.firstReceivedAt, keyId, c.id);
+        st.rewriteLines.run(lines, c.id);
       }
-      for (const d of ops.deadLetters)
+      for (const d of ops.deadLetters) {
+        const [payload, keyId] = this.seal(d.payload, { kind: 'dead_letter', seq: d.seq, tenant: d.tenant });
         st.insertDeadLetter.run(
           d.seq,
           d.tenant,
@@ -133,13 +177,16 @@ export class SqliteEngine {
           d.failedAt,
           d.status,
           d.reason,
-          d.payload,
+          payload,
+          keyId,
         );
+      }
       for (const id of ops.deletes) {
         st.deleteChunk.run(id);
         st.deleteLines.run(id);
       }
       for (const r of ops.retries) st.retryChunk.run(r.attempts, r.notBefore, r.id);
+      for (const seq of ops.deadLetterDeletes ?? []) st.deleteDeadLetter.run(seq);
       if (ops.nextSeq !== undefined) st.setMeta.run(String(ops.nextSeq), 'next_seq');
       if (ops.nextChunkId !== undefined) st.setMeta.run(String(ops.nextChunkId), 'next_chunk');
     })();
@@ -148,10 +195,26 @@ export class SqliteEngine {
     return seconds;
   }
 
-  /** The bytes of these chunks, packed (a chunk deleted meanwhile comes back empty). */
+  /**
+   * The plain bytes of these chunks, packed (a chunk deleted meanwhile comes back empty). Decryption runs
+   * here, on the worker. A chunk that fails authentication comes back empty and is named in `unreadable`:
+   * the buffer dead-letters it and its tenant's other chunks go on.
+   */
   load(ids: readonly number[]): Packed {
-    const parts = ids.map((id) => this.#st.lines.get(id)?.lines ?? Buffer.alloc(0));
-    return pack(parts);
+    const unreadable: { id: number; reason: string }[] = [];
+    const parts = ids.map((id) => {
+      const row = this.#st.linesOf.get(id);
+      if (!row) return Buffer.alloc(0);
+      try {
+        return this.open(row.lines, { kind: 'chunk', id, tenant: row.tenant }, row.keyId);
+      } catch (err) {
+        unreadable.push({ id, reason: (err as Error).message });
+        return Buffer.alloc(0);
+      }
+    });
+    const packed = pack(parts);
+    if (unreadable.length > 0) packed.unreadable = unreadable;
+    return packed;
   }
 
   /** On a full disk: gives space back in steps small enough to fit what is left (see Maintenance.relieve). */

@@ -83,6 +83,19 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec('DROP TABLE events; DROP TABLE tenants; DROP TABLE totals;');
     },
   },
+  {
+    // Encryption at rest: the id of the key a row's bytes are encrypted with (NULL: clear text). The bytes carry
+    // it in their header too; these columns let a start find the key ids in use without reading any bytes, and
+    // let `logdriver rekey` find the rows to rewrite.
+    version: 3,
+    up(db) {
+      db.exec(`
+        ALTER TABLE chunks ADD COLUMN key_id TEXT;
+        ALTER TABLE dead_letters ADD COLUMN key_id TEXT;
+        CREATE INDEX dead_letters_by_key ON dead_letters (key_id) WHERE key_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 /** Version 1 kept a row per event: regroup them into chunks of up to 1000 events of one tenant. */

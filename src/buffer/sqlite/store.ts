@@ -29,7 +29,9 @@ import {
   type Chunk,
 } from './chunks.js';
 import { DB_FILE, SqliteEngine, pack, unpack, type EngineOptions, type Packed } from './engine.js';
+import { unreadableChunkLetter } from './keyring.js';
 import { ChunkLease, type Part } from './lease.js';
+import type { LetterForReplay, LetterQuery, LetterView } from './letter-queries.js';
 import { lockDataDir } from './lock.js';
 import { DiskReserve } from './reserve.js';
 import { WorkerClient } from './worker-client.js';
@@ -57,6 +59,9 @@ export interface SqliteBufferOptions extends EngineOptions {
   /** Called once if the worker dies (out of memory, a crash): the buffer cannot store anything after it. */
   onFatal?: (err: Error) => void;
 }
+
+/** Dead letters read and stored again per step of a replay (one worker read and one commit each). */
+const REPLAY_STEP = 5000;
 
 /** While the disk is full, how often the buffer checks whether space came back. */
 const DISK_CHECK_MS = 1000;
@@ -117,6 +122,8 @@ export class SqliteBuffer implements EventBuffer {
   #reserveTriedAt = 0;
   /** Chunk loads gathered in this event-loop turn (see #load). */
   #loading: LoadBatch | undefined;
+  /** Replays and purges run one at a time: two replays reading the same letters would store them twice. */
+  #letterWork: Promise<unknown> = Promise.resolve();
 
   constructor(opts: SqliteBufferOptions) {
     this.#o = opts;
@@ -126,9 +133,11 @@ export class SqliteBuffer implements EventBuffer {
     // Open once here, synchronously: migrations run, a bad file fails the start, and only the chunk
     // directory is read (no chunk bytes), before the worker takes the connection over.
     let snap;
+    let keyWarning: string | undefined;
     try {
       const engine = new SqliteEngine(opts);
       snap = engine.snapshot();
+      keyWarning = engine.keyWarning;
       engine.close();
     } catch (err) {
       this.#unlock();
@@ -150,6 +159,7 @@ export class SqliteBuffer implements EventBuffer {
       synchronous: opts.synchronous,
       walMaxBytes: opts.walMaxBytes,
       autoVacuum: opts.autoVacuum,
+      keys: opts.keys,
     };
     this.#worker = new WorkerClient(workerData, {
       onMaintenance: (e) => {
@@ -162,6 +172,7 @@ export class SqliteBuffer implements EventBuffer {
         this.#wakeOpen(true);
       },
     });
+    if (keyWarning) opts.telemetry.log.warn(keyWarning);
   }
 
   // ---- ingest ---------------------------------------------------------------------------------------
@@ -285,6 +296,7 @@ export class SqliteBuffer implements EventBuffer {
       deletes: settled.deletes.map((c) => c.id),
       retries: settled.retries.map((r) => ({ id: r.chunk.id, attempts: r.attempts, notBefore: r.notBefore })),
       deadLetters: settled.deadLetters,
+      deadLetterDeletes: settled.letterDeletes,
       nextSeq: inserts.length > 0 ? this.#nextSeq : undefined,
       nextChunkId: inserts.length > 0 ? this.#nextChunkId : undefined,
     };
@@ -400,7 +412,7 @@ export class SqliteBuffer implements EventBuffer {
       r.chunk.attempts = r.attempts;
       r.chunk.notBefore = r.notBefore;
     }
-    this.#deadLetters += s.deadLetters.length;
+    this.#deadLetters += s.deadLetters.length - s.letterDeletes.length;
     s.done();
     for (const r of s.rewrites) this.#maybeEvict(r.chunk);
   }
@@ -445,6 +457,18 @@ export class SqliteBuffer implements EventBuffer {
     return Promise.resolve(out);
   }
 
+  /** One tenant's backlog, from the chunk directory; undefined when it has nothing stored. */
+  tenantBacklog(tenant: string): TenantBacklog | undefined {
+    const q = this.#queues.get(tenant);
+    if (!q) return undefined;
+    return { tenant, events: q.events, bytes: q.bytes, oldestReceivedAt: q.chunks[0]!.firstReceivedAt };
+  }
+
+  /** Tenants with stored events. */
+  get tenantCount(): number {
+    return this.#queues.size;
+  }
+
   /** The tenants with the largest backlogs (cheap: stats read it every second). */
   topTenants(n: number): { tenant: string; events: number; bytes: number }[] {
     return [...this.#queues.values()]
@@ -483,6 +507,11 @@ export class SqliteBuffer implements EventBuffer {
         if (list.length === 0) return;
         const packed = await this.#worker.call<Packed>({ op: 'load', ids: list.map((c) => c.id) });
         const parts = unpack(packed);
+        for (const u of packed.unreadable ?? [])
+          this.#unreadable(
+            list.find((c) => c.id === u.id)!,
+            u.reason,
+          );
         list.forEach((c, i) => {
           // Still stored and still not loaded (another claim may have loaded it meanwhile).
           if (c.lines || c.count === 0) return;
@@ -496,6 +525,26 @@ export class SqliteBuffer implements EventBuffer {
     }
     for (const c of chunks) batch.chunks.add(c);
     return batch.done;
+  }
+
+  /**
+   * A chunk whose stored bytes failed authentication (tampered, or sealed under another key with the same id):
+   * its events cannot be decoded, so one dead letter stands for them (see unreadableChunkLetter) and the row
+   * goes, in the next commit. Until then nothing can claim it, so its tenant's other chunks go on.
+   */
+  #unreadable(c: Chunk, reason: string): void {
+    if (c.count === 0 || c.leasedWhole || c.state) return;
+    c.leasedWhole = true;
+    const letter = unreadableChunkLetter(c, reason, Date.now());
+    const events = c.count;
+    this.#next.dropUnreadable(c, letter).then(
+      () => this.#o.telemetry.batchDeadLettered(c.tenant, events, letter.reason, null),
+      () => {
+        // Not committed: the next claim reads the chunk again (and finds it unreadable again).
+        c.leasedWhole = false;
+      },
+    );
+    this.#schedule();
   }
 
   /** Leases the oldest free lines of the tenant, whole chunks where they fit (every chunk it needs is cached). */
@@ -608,6 +657,93 @@ export class SqliteBuffer implements EventBuffer {
     c.leasedWhole = false;
   }
 
+  // ---- dead letters on a running service (admin API) -------------------------------------------------
+
+  /** Dead letters, filtered and paged by seq; read (and decrypted) on the worker. */
+  listDeadLetters(query: LetterQuery): Promise<LetterView[]> {
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#worker.call<LetterView[]>({ op: 'letters', query: { kind: 'list', query } });
+  }
+
+  /** Dead letters per tenant (one pass over the table's tenant index). */
+  async deadLetterCounts(): Promise<Map<string, number>> {
+    if (this.#closed) throw closedError();
+    const rows = await this.#worker.call<{ tenant: string; count: number }[]>({
+      op: 'letters',
+      query: { kind: 'counts' },
+    });
+    return new Map(rows.map((r) => [r.tenant, r.count]));
+  }
+
+  /** Deletes one tenant's dead letters, or all of them (tenant undefined); returns how many. */
+  purgeDeadLetters(tenant: string | undefined): Promise<number> {
+    return this.#serially(async () => {
+      if (this.#closed) throw closedError();
+      const n = await this.#worker.call<number>({ op: 'letters', query: { kind: 'purge', tenant } });
+      this.#deadLetters = Math.max(0, this.#deadLetters - n);
+      return n;
+    });
+  }
+
+  /**
+   * Moves dead letters (one tenant's, or all) back into the buffer as new events, oldest first, in steps: each
+   * step's events are appended and its letters deleted in one commit. The commits notify delivery as ingest
+   * does, so the tenants' lanes pick them up. Letters that do not authenticate stay (counted in `unreadable`).
+   */
+  replayDeadLetters(
+    tenant: string | undefined,
+  ): Promise<{ replayed: number; unreadable: number; tenants: Record<string, number> }> {
+    return this.#serially(async () => {
+      let afterSeq = 0;
+      let replayed = 0;
+      let unreadable = 0;
+      const tenants: Record<string, number> = {};
+      for (;;) {
+        if (this.#closed) throw closedError();
+        // A busy buffer (ingest ahead of its commits) is waited for; a full one refuses, like ingest.
+        if (this.admission() === 'busy') await this.whenOpen();
+        if (this.#diskFull || this.admission() === 'full') throw fullError();
+        const step = await this.#worker.call<{
+          letters: LetterForReplay[];
+          unreadable: number;
+          lastSeq: number | undefined;
+        }>({ op: 'letters', query: { kind: 'forReplay', tenant, afterSeq, limit: REPLAY_STEP } });
+        unreadable += step.unreadable;
+        if (step.letters.length > 0) {
+          await this.#appendReplayed(step.letters);
+          replayed += step.letters.length;
+          for (const l of step.letters) tenants[l.tenant] = (tenants[l.tenant] ?? 0) + 1;
+        }
+        if (step.lastSeq === undefined || step.letters.length + step.unreadable < REPLAY_STEP) break;
+        afterSeq = step.lastSeq;
+      }
+      return { replayed, unreadable, tenants };
+    });
+  }
+
+  /** Appends the letters' events and, in the same commit, deletes the letters. */
+  #appendReplayed(letters: readonly LetterForReplay[]): Promise<void> {
+    // Checked first: append() refusing after dropLetters() would delete letters without storing their events.
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#diskFull) return Promise.reject(diskFullError());
+    const turn = this.append(
+      letters.map((l) => ({
+        tenant: l.tenant,
+        receivedAt: l.receivedAt,
+        payload: Buffer.from(l.payload.buffer, l.payload.byteOffset, l.payload.byteLength),
+      })),
+    );
+    // Same turn as the append: the commit that takes the new chunks takes these deletes (see #commit).
+    this.#next.dropLetters(letters.map((l) => l.seq));
+    return turn;
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#letterWork.then(work, work);
+    this.#letterWork = run.catch(() => undefined);
+    return run;
+  }
+
   // ---- stats and lifecycle --------------------------------------------------------------------------
 
   /** False once the worker died: nothing can be stored or read any more. */
@@ -681,6 +817,13 @@ function sizeOf(path: string): number {
 
 function closedError(): LogdriverError {
   return new LogdriverError(ErrorCodes.BUFFER_CLOSED, 'the buffer is closed');
+}
+
+function fullError(): LogdriverError {
+  return new LogdriverError(
+    ErrorCodes.BUFFER_FULL,
+    'the buffer is full (buffer.maxBytes): replay stopped; the letters not replayed are still dead letters',
+  );
 }
 
 function diskFullError(): LogdriverError {

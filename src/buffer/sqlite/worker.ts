@@ -1,7 +1,8 @@
 // The buffer's worker thread: owns the SQLite connection and runs every statement, in request order.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEngine } from './engine.js';
-import type { Reply, Request, WorkerData } from './protocol.js';
+import { letterCounts, lettersForReplay, listLetters, purgeLetters } from './letter-queries.js';
+import type { LetterOp, Reply, Request, WorkerData } from './protocol.js';
 
 const port = parentPort!;
 const engine = new SqliteEngine(workerData as WorkerData, (maintenance) =>
@@ -27,6 +28,9 @@ port.on('message', (req: Request) => {
       case 'relieve':
         port.postMessage({ id: req.id, ok: true, result: engine.relieve() } satisfies Reply);
         break;
+      case 'letters':
+        port.postMessage({ id: req.id, ok: true, result: letterOp(req.query) } satisfies Reply);
+        break;
       case 'close':
         engine.close();
         port.postMessage({ id: req.id, ok: true, result: null } satisfies Reply);
@@ -42,3 +46,16 @@ port.on('message', (req: Request) => {
     } satisfies Reply);
   }
 });
+
+function letterOp(op: LetterOp): unknown {
+  switch (op.kind) {
+    case 'list':
+      return listLetters(engine, op.query);
+    case 'forReplay':
+      return lettersForReplay(engine, op.tenant, op.afterSeq, op.limit);
+    case 'purge':
+      return purgeLetters(engine, op.tenant);
+    case 'counts':
+      return letterCounts(engine);
+  }
+}

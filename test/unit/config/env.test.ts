@@ -29,7 +29,16 @@ function setPath(path: readonly string[], value: unknown): Record<string, unknow
 
 describe('ENV_OVERRIDES', () => {
   it('has one variable for every scalar key of the schema, and no others', () => {
-    const optionalKeys = ['ingest.http.token', 'stats.file']; // no default, so absent from the defaults
+    // No default, so absent from the defaults.
+    const optionalKeys = [
+      'ingest.http.token',
+      'admin.token',
+      'stats.file',
+      'tenantSource.url',
+      'tenantSource.token',
+      'tenantSource.caFile',
+      'tenantSource.cacheFile',
+    ];
     const expected = [...scalarKeys(defaults), ...optionalKeys].sort();
     expect(ENV_OVERRIDES.map((o) => o.key).sort()).toEqual(expected);
     expect(new Set(ENV_OVERRIDES.map((o) => o.name)).size).toBe(ENV_OVERRIDES.length);

@@ -1,0 +1,60 @@
+// Who may call the admin listener: the admin token (compared in constant time), or loopback peers when no
+// token is configured. Nothing here ever logs, returns or echoes a presented or configured token.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Secret } from '../config/secret.js';
+
+/** How a caller was let in, for the log line of a mutating call. */
+export type Admission = 'token' | 'loopback' | 'open';
+
+export type Verdict =
+  | { readonly ok: true; readonly via: Admission }
+  | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * True when the Authorization header carries `Bearer <expected>`. Both sides are hashed first, so the
+ * comparison is over equal-length digests and takes the same time whatever the presented value.
+ */
+export function bearerMatches(expected: Secret, header: string | string[] | undefined): boolean {
+  if (typeof header !== 'string') return false;
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!m) return false;
+  return timingSafeEqual(digest(m[1]!), digest(expected.reveal()));
+}
+
+/**
+ * The rule for one request. `guarded`: a mutating call (or /metrics with metricsRequireToken). With a
+ * token, every checked route needs it; without one, guarded calls are taken from loopback peers only and
+ * reads are open.
+ */
+export function admit(
+  token: Secret | undefined,
+  guarded: boolean,
+  header: string | string[] | undefined,
+  peer: string | undefined,
+): Verdict {
+  if (token) {
+    if (bearerMatches(token, header)) return { ok: true, via: 'token' };
+    return {
+      ok: false,
+      status: 401,
+      message: header === undefined ? 'the admin token is required' : 'the admin token was refused',
+    };
+  }
+  if (!guarded) return { ok: true, via: 'open' };
+  if (isLoopback(peer)) return { ok: true, via: 'loopback' };
+  return {
+    ok: false,
+    status: 403,
+    message: 'without admin.token this call is accepted from loopback peers only',
+  };
+}
