@@ -145,6 +145,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         readiness,
         token: config.admin.token,
         metricsRequireToken: config.admin.metricsRequireToken,
+        tls: config.admin.tls,
         log: opts.log,
         source: serviceSource({
           version: VERSION,
@@ -207,6 +208,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     reload: () => {
       // Certificates are re-read on their own when their files change; a reload makes that happen now.
       http?.reloadTls();
+      admin?.reloadTls();
       if (watcher) watcher.reload();
       else opts.log.info('config reload asked: no config file was given, nothing to reload');
     },

@@ -1,9 +1,12 @@
 // Admin listener: liveness, readiness, the original product's /health, Prometheus /metrics, and the /v1/
 // admin API (status, tenants, dead letters, retry-now), guarded by admin.token (see auth.ts).
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Secret } from '../config/secret.js';
-import type { Logger } from '../telemetry/logger.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { ListenerTls, type ListenerTlsConfig } from '../tls/index.js';
 import { registerApi, retryNow } from './api.js';
 import { admit, type Admission } from './auth.js';
 import type { AdminSource } from './source.js';
@@ -26,10 +29,14 @@ export interface AdminOptions {
   readonly metricsRequireToken?: boolean;
   /** Mutating calls are logged here (info), naming the peer and how it was let in; never a token. */
   readonly log?: Logger;
+  /** admin.tls: HTTPS (and with clientCaFile, client certificates) instead of plain HTTP. */
+  readonly tls?: ListenerTlsConfig | undefined;
 }
 
 export interface AdminServer {
   start(): Promise<{ host: string; port: number }>;
+  /** Re-reads the TLS files now if they changed (SIGHUP); true when a new certificate is in use. */
+  reloadTls(): boolean;
   close(): Promise<void>;
   readonly app: FastifyInstance;
 }
@@ -47,7 +54,17 @@ function scope(req: FastifyRequest, metricsRequireToken: boolean): { checked: bo
 }
 
 export function createAdminServer(opts: AdminOptions): AdminServer {
-  const app = Fastify({ logger: false });
+  // Read (and checked) before anything listens: unusable certificate files fail the start with their name.
+  const tls = opts.tls ? new ListenerTls('admin', opts.tls, opts.log ?? silentLogger()) : undefined;
+  const app = Fastify({
+    logger: false,
+    serverFactory: (handler) => {
+      if (!tls) return createHttpServer(handler);
+      const server = createHttpsServer(tls.serverOptions(), handler);
+      tls.watch(server);
+      return server;
+    },
+  });
   const metricsRequireToken = opts.metricsRequireToken ?? false;
   app.addHook('onRequest', async (req, reply) => {
     const { checked, guarded } = scope(req, metricsRequireToken);
@@ -99,8 +116,10 @@ export function createAdminServer(opts: AdminOptions): AdminServer {
       const port = typeof addr === 'object' && addr ? addr.port : opts.listen.port;
       return { host: opts.listen.host, port };
     },
+    reloadTls: () => tls?.reload() ?? false,
     close: async () => {
       opts.source?.close();
+      tls?.close();
       await app.close();
     },
   };

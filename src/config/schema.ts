@@ -67,6 +67,8 @@ export const configSchema = z
         token: secret.optional(),
         /** /metrics is guarded like a mutating call: the token, or loopback peers when no token is set. */
         metricsRequireToken: z.boolean().default(false),
+        /** HTTPS instead of HTTP; with clientCaFile, clients must present a certificate. */
+        tls: serverTls,
       })
       .prefault({}),
     buffer: z
