@@ -303,6 +303,10 @@ export class Lane {
       }
       this.#setState(sink.type, outcome);
       this.#noteOutcome(outcome);
+      if ((outcome.kind === 'delivered' || outcome.kind === 'partial') && outcome.receiverDropped) {
+        const { count, message } = outcome.receiverDropped;
+        this.#d.telemetry.receiverDropped(this.tenant, sink.type, count, message);
+      }
       if (outcome.kind === 'accepted') {
         if (!part) {
           this.#await(lease, sink, outcome.token, started);

@@ -26,9 +26,19 @@ export interface SinkBatch {
   events(): readonly SinkEvent[];
 }
 
+/**
+ * Events a receiver accepted the request of but reported dropping, without saying which (OTLP's
+ * partial_success.rejected_log_records): not retried (the protocol forbids it) and not dead-lettered (nothing
+ * names them); delivery counts them and logs the receiver's message.
+ */
+export interface ReceiverDropped {
+  readonly count: number;
+  readonly message: string;
+}
+
 export type SinkOutcome =
   /** Every event acknowledged: delete them. */
-  | { readonly kind: 'delivered' }
+  | { readonly kind: 'delivered'; readonly receiverDropped?: ReceiverDropped }
   /** Nothing acknowledged, try the whole batch again later (network error, timeout, 408, 429, 5xx). */
   | {
       readonly kind: 'retry';
@@ -52,6 +62,7 @@ export type SinkOutcome =
         readonly reason: string;
       }[];
       readonly retryAfterMs?: number;
+      readonly receiverDropped?: ReceiverDropped;
     }
   /** Permanent failure for the whole batch (other 4xx): dead-letter it with the reason. */
   | { readonly kind: 'rejected'; readonly reason: string; readonly status?: number }

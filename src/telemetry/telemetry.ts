@@ -51,6 +51,7 @@ export class Telemetry {
   readonly #checkpoints: Counter;
   readonly #blocked: Gauge<'source'>;
   readonly #authFailures: Counter<'sink'>;
+  readonly #receiverDropped: Counter<'sink'>;
   readonly #diskFullGauge: Gauge;
   readonly #sinkStates: Gauge<'sink' | 'state'>;
   /** Tenants per (sink type, state), mirrored into #sinkStates. */
@@ -135,6 +136,12 @@ export class Telemetry {
     this.#authFailures = new Counter({
       name: 'logdriver_delivery_auth_failures_total',
       help: 'Sends refused for their credentials (401/403, revoked token, expired key), by sink type.',
+      labelNames: ['sink'],
+      registers: r,
+    });
+    this.#receiverDropped = new Counter({
+      name: 'logdriver_delivery_receiver_dropped_events_total',
+      help: 'Events a receiver accepted the request of but reported dropping without naming them (OTLP partial_success), by sink type.',
       labelNames: ['sink'],
       registers: r,
     });
@@ -291,6 +298,17 @@ export class Telemetry {
       this.log.error(
         { tenant, sink, reason, delayMs, attempt, suppressed },
         'sink refused the credentials; holding the tenant and retrying',
+      );
+  }
+
+  /** A receiver reported dropping `count` events of an accepted request without naming them. */
+  receiverDropped(tenant: string, sink: string, count: number, message: string): void {
+    this.#receiverDropped.inc({ sink }, count);
+    const { log, suppressed } = this.#throttle.admit(`dropped:${tenant}`);
+    if (log)
+      this.log.warn(
+        { tenant, sink, events: count, message, suppressed },
+        'the receiver accepted the request but reported dropping events (not retried: it does not say which)',
       );
   }
 

@@ -95,6 +95,11 @@ export class OtlpSink extends HttpBatchSink {
         warnings: r.warnings + (rejected > 0 ? 0 : 1),
         lastMessage: partialSuccess.errorMessage || r.lastMessage,
       });
+      // Delivery counts and logs them (logdriver_delivery_receiver_dropped_events_total); never retried.
+      if (rejected > 0 && outcome.kind === 'delivered') {
+        const message = partialSuccess.errorMessage || '(no message)';
+        return { kind: 'delivered', receiverDropped: { count: rejected, message } };
+      }
     }
     return outcome;
   }

@@ -11,6 +11,7 @@ import type {
   PayloadLimits,
   Sink,
   SinkBatch,
+  ReceiverDropped,
   SinkOutcome,
 } from '../types.js';
 import type { HttpRequest, HttpTransport } from './http.js';
@@ -172,6 +173,14 @@ export abstract class HttpBatchSink implements Sink {
     const rejected: Rejection[] = [...tooLarge];
     const accepted: { ids: readonly string[]; token: string }[] = [];
     let retryAfterMs: number | undefined;
+    let dropped: ReceiverDropped | undefined;
+    const noteDropped = (o: { receiverDropped?: ReceiverDropped }): void => {
+      if (o.receiverDropped)
+        dropped = {
+          count: (dropped?.count ?? 0) + o.receiverDropped.count,
+          message: o.receiverDropped.message,
+        };
+    };
     let authFailure: Extract<SinkOutcome, { kind: 'auth_failed' }> | undefined;
     let held: Extract<SinkOutcome, { kind: 'retry' }> | undefined;
     let stopped = false;
@@ -186,6 +195,7 @@ export abstract class HttpBatchSink implements Sink {
       switch (outcome.kind) {
         case 'delivered':
           delivered.push(...req.ids());
+          noteDropped(outcome);
           break;
         case 'accepted':
           accepted.push({ ids: req.ids(), token: outcome.token });
@@ -200,6 +210,7 @@ export abstract class HttpBatchSink implements Sink {
           rejected.push(...outcome.rejected.filter((x) => !r.has(x.id)));
           delivered.push(...req.ids().filter((id) => !r.has(id) && !d.has(id)));
           if (outcome.retryAfterMs !== undefined) retryAfterMs = outcome.retryAfterMs;
+          noteDropped(outcome);
           break;
         }
         case 'auth_failed':
@@ -230,10 +241,11 @@ export abstract class HttpBatchSink implements Sink {
       // retry (duplicates, never losses: each event keeps its id).
       for (const a of accepted) retry.push(...a.ids);
     }
-    if (retry.length === 0 && rejected.length === 0) return { kind: 'delivered' };
+    const note = dropped ? { receiverDropped: dropped } : {};
+    if (retry.length === 0 && rejected.length === 0) return { kind: 'delivered', ...note };
     return retryAfterMs === undefined
-      ? { kind: 'partial', retry, rejected }
-      : { kind: 'partial', retry, rejected, retryAfterMs };
+      ? { kind: 'partial', retry, rejected, ...note }
+      : { kind: 'partial', retry, rejected, retryAfterMs, ...note };
   }
 
   async #sendOne(

@@ -127,11 +127,14 @@ describe('otlp', () => {
     expect(fake.records).toHaveLength(1);
   });
 
-  it('partialSuccess: delivered, nothing resent, the count and message tallied', async () => {
+  it('partialSuccess: delivered, nothing resent, the count and message reported and tallied', async () => {
     const { fake, sink } = await setup();
     fake.partialNext([1, 2], 'log records older than 7 days were dropped');
     const outcome = await sink.send(batchOf(conformanceEvents(4)), signal());
-    expect(outcome).toEqual({ kind: 'delivered' });
+    expect(outcome).toEqual({
+      kind: 'delivered',
+      receiverDropped: { count: 2, message: 'log records older than 7 days were dropped' },
+    });
     expect(fake.requests).toBe(1);
     expect(fake.records).toHaveLength(2);
     expect(sink.receiverRejections).toEqual({

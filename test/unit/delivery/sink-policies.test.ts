@@ -224,3 +224,22 @@ describe('a delivery that throws unexpectedly', () => {
     ]);
   });
 });
+
+describe('events a receiver reports dropping without naming them', () => {
+  it('are counted per sink type and the batch is deleted, nothing resent or dead-lettered', async () => {
+    const sink = new ScriptedSink(() => ({
+      kind: 'delivered',
+      receiverDropped: { count: 2, message: 'records older than 7 days dropped' },
+    }));
+    const buffer = new MemoryBuffer();
+    const h = await start(
+      new Harness({ buffer, fallback: sink, lane: { batchSize: 100, maxBatchAgeMs: 0 } }),
+    );
+    await buffer.append(eventsFor('acme', 5));
+    await h.drained();
+    expect(sink.calls).toHaveLength(1);
+    expect(buffer.deadLetters).toEqual([]);
+    const dropped = await metric(h, 'logdriver_delivery_receiver_dropped_events_total');
+    expect(dropped).toEqual([{ labels: { sink: sink.type }, value: 2 }]);
+  });
+});
