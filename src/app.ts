@@ -8,6 +8,7 @@ import { createHttpIngest, ZmqIngest, type HttpIngest } from './ingest/index.js'
 import { createSink } from './sinks/index.js';
 import { ConfigWatcher } from './config-watcher.js';
 import type { Logger } from './telemetry/logger.js';
+import { registerBacklogMetrics } from './telemetry/backlog-metrics.js';
 import { StatsSampler } from './telemetry/stats.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { VERSION } from './version.js';
@@ -67,6 +68,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await router.close();
     throw err;
   }
+  const stored = buffer;
+  registerBacklogMetrics(telemetry.registry, () => stored.backlog());
   const d = config.delivery;
   const dispatcher = new Dispatcher({
     buffer,

@@ -319,7 +319,7 @@ export class Lane {
       const hold =
         outcome.kind === 'auth_failed' || (outcome.kind === 'retry' && outcome.misconfigured === true);
       const before = lease.count;
-      const retrying = await this.#settle(lease, part, outcome, seconds);
+      const retrying = await this.#settle(lease, part, outcome, seconds, sink.type);
       if (!retrying || lease.count === 0) return;
       const progress = lease.count < before;
       if (isolation && poison && !hold) {
@@ -445,6 +445,7 @@ export class Lane {
     part: readonly StoredEvent[] | undefined,
     outcome: SinkOutcome,
     seconds: number,
+    sinkType: string,
   ): Promise<boolean> {
     const buffer = this.#d.buffer;
     const t = this.#d.telemetry;
@@ -454,15 +455,16 @@ export class Lane {
         if (part) {
           // Awaited: the next part is picked from what the lease still holds.
           await this.#durably(() => buffer.ack(lease, sentIds()));
-          t.batchDelivered(this.tenant, part.length, seconds);
+          t.batchDelivered(this.tenant, part.length, seconds, sinkType, part[0]?.receivedAt ?? Date.now());
           return lease.count > 0;
         }
         const count = lease.count;
+        const oldest = lease.oldestReceivedAt;
         // Not awaited: the delete joins the next commit and the lease keeps its events out of other claims
         // until then. A crash before that commit only means a redelivery; a failed commit is retried by
         // #durably.
         this.#background(this.#durably(() => buffer.ack(lease)));
-        t.batchDelivered(this.tenant, count, seconds);
+        t.batchDelivered(this.tenant, count, seconds, sinkType, oldest);
         return false;
       }
       case 'retry':
@@ -606,8 +608,9 @@ export class Lane {
       if (done) {
         const seconds = Number(process.hrtime.bigint() - a.sentAt) / 1e9;
         const count = a.lease.count;
+        const oldest = a.lease.oldestReceivedAt;
         this.#background(this.#durably(() => this.#d.buffer.ack(a.lease)));
-        this.#d.telemetry.batchDelivered(this.tenant, count, seconds);
+        this.#d.telemetry.batchDelivered(this.tenant, count, seconds, sink.type, oldest);
       } else {
         expired.push(a.lease);
         this.#d.telemetry.batchRetried(

@@ -45,7 +45,8 @@ export class Telemetry {
   readonly #commitSeconds: Histogram;
   readonly #delivered: Counter;
   readonly #batches: Counter<'outcome'>;
-  readonly #deliverSeconds: Histogram;
+  readonly #deliverSeconds: Histogram<'sink'>;
+  readonly #deliveryLatency: Histogram<'sink'>;
   readonly #retried: Counter;
   readonly #deadLettered: Counter;
   readonly #checkpoints: Counter;
@@ -103,8 +104,16 @@ export class Telemetry {
     });
     this.#deliverSeconds = new Histogram({
       name: 'logdriver_delivery_send_duration_seconds',
-      help: 'Time a sink took to answer a batch.',
+      help: 'Time a sink took to answer a delivered batch (until its acknowledgement, for deferred ones), by sink type.',
+      labelNames: ['sink'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: r,
+    });
+    this.#deliveryLatency = new Histogram({
+      name: 'logdriver_delivery_latency_seconds',
+      help: 'Receipt to acknowledgement of the oldest event of each delivered batch, by sink type.',
+      labelNames: ['sink'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600],
       registers: r,
     });
     this.#retried = new Counter({
@@ -240,12 +249,14 @@ export class Telemetry {
     this.log.debug({ walBytesBefore, seconds }, 'wal checkpoint');
   }
 
-  batchDelivered(tenant: string, n: number, seconds: number): void {
+  /** `oldestReceivedAt`: receipt time of the batch's oldest event (its latency is the batch's worst). */
+  batchDelivered(tenant: string, n: number, seconds: number, sink: string, oldestReceivedAt: number): void {
     this.totals.delivered += n;
     this.totals.deleted += n;
     this.#delivered.inc(n);
     this.#batches.inc({ outcome: 'delivered' });
-    this.#deliverSeconds.observe(seconds);
+    this.#deliverSeconds.observe({ sink }, seconds);
+    this.#deliveryLatency.observe({ sink }, Math.max(0, Date.now() - oldestReceivedAt) / 1000);
     this.log.debug({ tenant, events: n, seconds }, 'batch delivered');
   }
 
