@@ -2,7 +2,8 @@
 // with a wrong token, Cloud Logging whose token endpoint refuses the JWT; http bearer and basic, Elasticsearch
 // basic and API key, Datadog's DD-API-KEY and OTLP bearer and custom headers against a server reflecting the
 // credential it was sent), secrets given the way operators do (${ENV} references, a key
-// file): every debug log line, /metrics, /health, /ready, `inspect` and `dlq list` are searched for the
+// file; the admin token, the buffer's encryption key): every debug log line, /metrics, /health, /ready, the
+// admin API's answers, `inspect` and `dlq list` are searched for the
 // tokens, the password, the private key and any JWT; so are the errors of starts with a broken key.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -36,6 +37,8 @@ const ES_API_KEY = `esk-${randomBytes(8).toString('hex')}:${randomBytes(16).toSt
 const DD_API_KEY = randomBytes(16).toString('hex');
 const OTLP_BEARER = `ob-${randomBytes(20).toString('base64url')}`;
 const OTLP_HEADER = `oh-${randomBytes(20).toString('hex')}`;
+const ADMIN_TOKEN = `adm-${randomBytes(20).toString('hex')}`;
+const BUFFER_KEY = randomBytes(32).toString('base64');
 const TENANTS = [
   'hec',
   'gcp-json',
@@ -76,6 +79,9 @@ function secretsIn(text: string): string[] {
     ['datadog api key', DD_API_KEY],
     ['otlp bearer', OTLP_BEARER],
     ['otlp header value', OTLP_HEADER],
+    ['admin token', ADMIN_TOKEN],
+    ['buffer encryption key', BUFFER_KEY],
+    ['buffer encryption key (hex)', Buffer.from(BUFFER_KEY, 'base64').toString('hex')],
     ['private key id', KEY_ID],
     ...PEM_LINES.map((l, i): [string, string] => [`private key line ${i}`, l]),
   ];
@@ -199,7 +205,14 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
         'otlp-header': { sink: { type: 'otlp', url: echo.base, headers: { 'X-Api-Key': '${OTLP_HEADER}' } } },
       },
     });
+    // The admin API behind a token, and the buffer encrypted with a key given as ${ENV}: neither may show.
+    Object.assign(raw, {
+      admin: { ...(raw.admin as object), token: '${ADMIN_TOKEN}' },
+      buffer: { ...(raw.buffer as object), encryption: { keys: [{ id: 'k1', key: '${BUFFER_KEY}' }] } },
+    });
     const env = {
+      ADMIN_TOKEN,
+      BUFFER_KEY,
       ES_PASSWORD,
       ES_API_KEY,
       DD_API_KEY,
@@ -215,7 +228,8 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
     const closed = new Promise((resolve) => child.proc.once('close', resolve));
     cleanups.push(() => void child.proc.kill('SIGKILL'));
     const admin = `http://127.0.0.1:${child.endpoints.admin!.port}`;
-    const get = async (path: string) => (await fetch(admin + path)).text();
+    const get = async (path: string) =>
+      (await fetch(admin + path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
 
     const body = TENANTS.flatMap((t) => [0, 1, 2].map((n) => event(t, n))).join('\n');
     const res = await fetch(`${httpBase(child.endpoints)}/v1/events`, { method: 'POST', body });
@@ -244,6 +258,12 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
     expect(echo.requests()).toBeGreaterThanOrEqual(12);
     expect(metrics).toMatch(/^logdriver_delivery_dead_lettered_events_total 0$/m);
     const admin200 = [await get('/health'), await get('/ready')];
+    const api = {
+      status: await get('/v1/status'),
+      tenants: await get('/v1/tenants?limit=100'),
+      deadLetters: await get('/v1/dead-letters'),
+    };
+    expect(JSON.parse(api.tenants)).toMatchObject({ total: TENANTS.length }); // answered, with the token
 
     child.proc.kill('SIGTERM');
     expect((await child.exited).code).toBe(0);
@@ -276,9 +296,10 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
     const cliConfig = join(dir.path, 'cli-config.json');
     writeFileSync(cliConfig, JSON.stringify(raw));
     const data = join(dir.path, 'data');
+    // An encrypted buffer is read with its keys, i.e. with the config.
     const runs = [
-      cli(['inspect', '--data-dir', data, '--json']),
-      cli(['dlq', 'list', '--data-dir', data]),
+      cli(['inspect', '--config', cliConfig, '--data-dir', data, '--json'], env),
+      cli(['dlq', 'list', '--config', cliConfig, '--data-dir', data], env),
       cli(['inspect', '--config', cliConfig], env),
       cli(['dlq', 'list', '--config', cliConfig], env),
     ];
@@ -287,7 +308,7 @@ describe('secrets never reach logs, metrics, admin answers or CLI output', () =>
     expect(runs[1]!.stdout.trim()).toBe('');
     expect(runs[2]!.stdout).toContain('http-basic'); // the table, config read with its secrets
 
-    const seen = { logs, metrics, health: admin200[0]!, ready: admin200[1]! };
+    const seen = { logs, metrics, health: admin200[0]!, ready: admin200[1]!, ...api };
     runs.forEach((r, i) => Object.assign(seen, { [`cli ${i}`]: r.text }));
     for (const [where, text] of Object.entries(seen)) expect(secretsIn(text), where).toEqual([]);
   });
