@@ -1,10 +1,10 @@
 // Secrets stay out of everything an operator sees. A run whose every sink refuses its credentials (Splunk HEC
 // with a wrong token, Cloud Logging whose token endpoint refuses the JWT; http bearer and basic, Elasticsearch
 // basic and API key, Datadog's DD-API-KEY and OTLP bearer and custom headers against a server reflecting the
-// credential it was sent), secrets given the way operators do (${ENV} references, a key
-// file; the admin token, the buffer's encryption key): every debug log line, /metrics, /health, /ready, the
-// admin API's answers, `inspect` and `dlq list` are searched for the
-// tokens, the password, the private key and any JWT; so are the errors of starts with a broken key.
+// credential it was sent), secrets given the way operators do (${ENV} references, a key file; the admin token,
+// the buffer's encryption key): every debug log line, /metrics, /health, /ready, the admin API's answers,
+// `inspect` and `dlq list` are searched for the tokens, the password, the private key and any JWT; so are the
+// errors of starts with a broken key.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
