@@ -5,6 +5,7 @@ import { clientTls, onAuthFailure, payloadBytes, positiveInt, secret } from '../
 import { Secret } from '../../config/secret.js';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import { UNBOUNDED_LIMITS } from '../descriptor.js';
+import { FORBIDDEN_IN_HEADER_VALUE, resolveExtraHeaders } from '../transport/headers.js';
 import type { PayloadLimits } from '../types.js';
 
 // Both forms at once would fail each union branch with "unknown key": say what is wrong before the union runs.
@@ -73,24 +74,6 @@ export const CONTENT_TYPES: Readonly<Record<HttpFormat, string>> = {
   json_array: 'application/json',
 };
 
-/** Headers the transport or the sink itself owns; setting them in config would corrupt the request. */
-const RESERVED = new Set([
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'expect',
-  'te',
-  'trailer',
-  'content-encoding',
-]);
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Header values must not smuggle a new header line; messages never quote the (possibly secret) value.
-const BAD_VALUE = /[\r\n\0]/;
-
 function configError(message: string): LogdriverError {
   return new LogdriverError(ErrorCodes.SINK_CONFIG, `http sink: ${message}`);
 }
@@ -118,22 +101,13 @@ export function resolveHttpSettings(cfg: HttpSinkConfig): HttpSinkSettings {
   }
   url.hash = '';
 
-  const headers = new Map<string, HeaderSetting>();
-  for (const [rawName, value] of Object.entries(cfg.headers)) {
-    const name = rawName.toLowerCase();
-    if (!TOKEN.test(name)) throw configError(`headers: "${rawName}" is not a valid header name`);
-    if (RESERVED.has(name))
-      throw configError(`headers: "${rawName}" is set by the sink and cannot be configured`);
-    if (BAD_VALUE.test(value.reveal()))
-      throw configError(`headers: the value of "${rawName}" contains CR, LF or NUL`);
-    if (headers.has(name)) throw configError(`headers: "${rawName}" is given twice`);
-    headers.set(name, { name, value });
-  }
+  const headers: Map<string, HeaderSetting> = resolveExtraHeaders(cfg.headers, configError);
   if (cfg.auth) {
     if (headers.has('authorization'))
       throw configError('set either auth or an Authorization header, not both');
     const value = authorization(cfg.auth);
-    if (BAD_VALUE.test(value.reveal())) throw configError('auth: the credential contains CR, LF or NUL');
+    if (FORBIDDEN_IN_HEADER_VALUE.test(value.reveal()))
+      throw configError('auth: the credential contains CR, LF or NUL');
     headers.set('authorization', { name: 'authorization', value });
   }
   // A configured Content-Type (e.g. with a charset) wins over the format's default.

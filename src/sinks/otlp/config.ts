@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { clientTls, onAuthFailure, payloadBytes, positiveInt, secret } from '../../config/fields.js';
 import { Secret } from '../../config/secret.js';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
+import { FORBIDDEN_IN_HEADER_VALUE, resolveExtraHeaders } from '../transport/headers.js';
 import type { PayloadLimits } from '../types.js';
 import { stringAttr, type KeyValue } from './any-value.js';
 import { DEFAULT_SEVERITY_RULES, OTLP_LIMITS, OTLP_SEVERITIES, type OtlpEncodeOptions } from './encode.js';
@@ -78,23 +79,6 @@ function configError(message: string): LogdriverError {
   return new LogdriverError(ErrorCodes.SINK_CONFIG, `otlp sink: ${message}`);
 }
 
-/** Headers the transport or the sink owns. */
-const RESERVED = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'content-encoding',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'expect',
-  'te',
-  'trailer',
-]);
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const BAD_VALUE = /[\r\n\0]/;
-
 export function resolveOtlpSettings(cfg: OtlpSinkConfig, host: () => string = hostname): OtlpSettings {
   const url = new URL(cfg.url);
   if (url.username !== '' || url.password !== '') {
@@ -105,21 +89,12 @@ export function resolveOtlpSettings(cfg: OtlpSinkConfig, host: () => string = ho
   const base = url.pathname.replace(/\/+$/, '');
   const path = `${base.endsWith(LOGS_PATH) ? base : `${base}${LOGS_PATH}`}${url.search}`;
 
-  const headers = new Map<string, OtlpHeader>();
-  for (const [raw, value] of Object.entries(cfg.headers)) {
-    const name = raw.toLowerCase();
-    if (!TOKEN.test(name)) throw configError(`headers: "${raw}" is not a valid header name`);
-    if (RESERVED.has(name))
-      throw configError(`headers: "${raw}" is set by the sink and cannot be configured`);
-    if (BAD_VALUE.test(value.reveal()))
-      throw configError(`headers: the value of "${raw}" contains CR, LF or NUL`);
-    if (headers.has(name)) throw configError(`headers: "${raw}" is given twice`);
-    headers.set(name, { name, value });
-  }
+  const headers: Map<string, OtlpHeader> = resolveExtraHeaders(cfg.headers, configError, ['content-type']);
   if (cfg.bearer !== undefined) {
     if (headers.has('authorization'))
       throw configError('set either bearer or an Authorization header, not both');
-    if (BAD_VALUE.test(cfg.bearer.reveal())) throw configError('bearer contains CR, LF or NUL');
+    if (FORBIDDEN_IN_HEADER_VALUE.test(cfg.bearer.reveal()))
+      throw configError('bearer contains CR, LF or NUL');
     headers.set('authorization', {
       name: 'authorization',
       value: new Secret(`Bearer ${cfg.bearer.reveal()}`),
