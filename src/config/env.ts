@@ -30,6 +30,7 @@ const SPECS: readonly (readonly [key: string, kind: EnvKind, example: string, le
   ['ingest.http.enabled', 'boolean', 'false'],
   ['ingest.http.listen', 'listen', '0.0.0.0:9000'],
   ['ingest.http.token', 'secret', 'example-ingest-token'],
+  ['ingest.http.rateLimitPerClient', 'number', '200'],
   ['ingest.http.maxBodyBytes', 'byteSize', '32MiB'],
   ['ingest.http.maxEventsPerRequest', 'number', '1000'],
   ['ingest.maxEventBytes', 'byteSize', '256KiB'],

@@ -43,6 +43,8 @@ export const configSchema = z
             token: secret.optional(),
             /** HTTPS instead of HTTP; with clientCaFile, clients must present a certificate. */
             tls: serverTls,
+            /** Most requests per second from one client address (429 beyond); 0: no limit. */
+            rateLimitPerClient: nonNegativeInt.default(0),
             maxBodyBytes: byteSize.prefault('16MiB'),
             /**
              * Most events in one request; above it 413. Keeps one request from holding the whole

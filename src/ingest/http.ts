@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import rateLimit from '@fastify/rate-limit';
 import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { EventBuffer, IncomingEvent } from '../buffer/types.js';
 import type { Secret } from '../config/secret.js';
@@ -36,6 +37,8 @@ export interface HttpIngestOptions {
   readonly requestTimeoutMs?: number;
   /** HTTPS (and with `clientCaFile`, client certificates) instead of plain HTTP. */
   readonly tls?: ListenerTlsConfig;
+  /** Most requests per second from one client address (429 beyond); 0 or unset: no limit. */
+  readonly rateLimitPerClient?: number;
 }
 
 export interface HttpIngest {
@@ -55,6 +58,8 @@ export interface HttpIngest {
 const gunzipAsync = promisify(gunzip);
 const EMPTY = Buffer.alloc(0);
 const RETRY_AFTER = { 'retry-after': '1' };
+/** The code of the limiter's error, told apart from other 4xx in the error handler. */
+const RATE_LIMITED = 'LOGDRIVER_RATE_LIMITED';
 /** How much of an oversized body is read and thrown away so that its client gets to read the 413. */
 const MIN_DISCARD_BYTES = 64 * 1024 * 1024;
 
@@ -247,7 +252,24 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
     return reply.code(200).send({ accepted: n });
   }
 
-  app.route({ method: 'POST', url: EVENTS_PATH, onRequest: gate, handler: ingest });
+  const perClient = opts.rateLimitPerClient ?? 0;
+  if (perClient > 0) {
+    // The limiter applies to the routes of its own scope (registered before them), i.e. to POSTs of events.
+    app.register(async (scope) => {
+      await scope.register(rateLimit, {
+        max: perClient,
+        timeWindow: 1000,
+        errorResponseBuilder: (_req, ctx) => ({
+          statusCode: 429,
+          code: RATE_LIMITED,
+          message: `more than ${ctx.max} requests per second from this client (ingest.http.rateLimitPerClient); retry in ${ctx.after}`,
+        }),
+      });
+      scope.route({ method: 'POST', url: EVENTS_PATH, onRequest: gate, handler: ingest });
+    });
+  } else {
+    app.route({ method: 'POST', url: EVENTS_PATH, onRequest: gate, handler: ingest });
+  }
   app.route({
     method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: EVENTS_PATH,
@@ -271,6 +293,8 @@ export function createHttpIngest(opts: HttpIngestOptions): HttpIngest {
       return refuse(reply, 413, 'too_large', `request body exceeds the limit of ${maxBodyBytes} bytes`);
     }
     const status = err.statusCode ?? 500;
+    // Nothing of the request was read: its events are not counted (the producer sends them again).
+    if (err.code === RATE_LIMITED) return refuse(reply, 429, 'rate_limited', err.message, 0);
     if (status >= 400 && status < 500) return refuse(reply, status, 'bad_request', err.message);
     const { log: now, suppressed } = errorThrottle.admit('internal');
     if (now) log.error({ err, suppressed }, 'http ingest: request failed');

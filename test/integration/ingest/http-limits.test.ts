@@ -16,13 +16,16 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((h) => h.close()));
 });
 
-async function start(over: { maxBodyBytes?: number; maxEventsPerRequest?: number } = {}) {
+async function start(
+  over: { maxBodyBytes?: number; maxEventsPerRequest?: number; rateLimitPerClient?: number } = {},
+) {
   const appended: IncomingEvent[][] = [];
   const ingest = createHttpIngest({
     listen: { host: '127.0.0.1', port: 0 },
     maxBodyBytes: over.maxBodyBytes ?? 16 * 1024 * 1024,
     maxEventBytes: 1024 * 1024,
     ...(over.maxEventsPerRequest !== undefined && { maxEventsPerRequest: over.maxEventsPerRequest }),
+    ...(over.rateLimitPerClient !== undefined && { rateLimitPerClient: over.rateLimitPerClient }),
     buffer: {
       append: (events: readonly IncomingEvent[]) => {
         appended.push([...events]);
@@ -141,5 +144,35 @@ describe('HTTP ingest: tenantId length in Unicode code points', () => {
       error: 'invalid_tenant',
       message: 'line 1: tenantId is longer than 256 characters (Unicode code points)',
     });
+  });
+});
+
+describe('HTTP ingest: requests per client', () => {
+  it('answers 429 with Retry-After past rateLimitPerClient in a second, storing nothing of that request', async () => {
+    const { url, appended } = await start({ rateLimitPerClient: 3 });
+    const answers: { status: number; retryAfter: unknown; body: { error?: string; message?: string } }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await request(url, { method: 'POST', body: ev('acme', i) });
+      answers.push({
+        status: res.statusCode,
+        retryAfter: res.headers['retry-after'],
+        body: (await res.body.json()) as { error?: string },
+      });
+    }
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expect(answers[3]!.retryAfter).toBeDefined();
+    expect(answers[3]!.body.error).toBe('rate_limited');
+    expect(answers[3]!.body.message).toMatch(/more than 3 requests per second from this client/);
+    expect(appended.flat()).toHaveLength(3);
+  });
+
+  it('has no limit when rateLimitPerClient is 0 (the default)', async () => {
+    const { url, appended } = await start({ rateLimitPerClient: 0 });
+    for (let i = 0; i < 20; i++) {
+      const res = await request(url, { method: 'POST', body: ev('acme', i) });
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+    }
+    expect(appended.flat()).toHaveLength(20);
   });
 });
