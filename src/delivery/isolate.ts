@@ -57,7 +57,11 @@ export class Isolation {
    * and confirmed, rejected), false when all of it is to be tried again. Authentication failures and other
    * holds are not the events' fault and must not be recorded.
    */
-  record(sent: readonly string[], progress: boolean): void {
+  /**
+   * `tooLarge`: the sink refused the request for its size (413): a smaller batch is the cure, so it splits at
+   * once instead of after `bisectAfterFailures` tries.
+   */
+  record(sent: readonly string[], progress: boolean, tooLarge = false): void {
     if (progress) {
       if (this.#suspect !== undefined && !sent.includes(this.#suspect)) {
         // Later events went through while the suspect failed alone: the sink is up, the event is bad.
@@ -83,7 +87,7 @@ export class Isolation {
       return;
     }
     if (this.#suspect !== undefined) this.#suspect = undefined;
-    if (this.#failures >= (this.#split ? 1 : this.#bisectAfter)) {
+    if (this.#failures >= (this.#split || tooLarge ? 1 : this.#bisectAfter)) {
       this.#window = Math.ceil(sent.length / 2);
       this.#split = true;
       this.#failures = 0;

@@ -332,6 +332,7 @@ export class Lane {
         isolation.record(
           sent.map((e) => e.id),
           progress,
+          outcome.kind === 'retry' && outcome.status === 413,
         );
         const alone = !progress && sent.length === 1 ? sent[0]! : undefined;
         if (alone) {

@@ -178,3 +178,26 @@ describe('poison events', () => {
     expect(delivered).toEqual([0, 1, 2, 4, 5, 6, 7]);
   });
 });
+
+describe('a request the sink refuses as too large (413)', () => {
+  it('is split at once, not after bisectAfterFailures tries, until the parts fit', async () => {
+    const tooLarge: SinkOutcome = {
+      kind: 'retry',
+      status: 413,
+      reason: 'HTTP 413: request entity too large',
+    };
+    const sink = new ScriptedSink((events) => (events.length > 4 ? tooLarge : { kind: 'delivered' }));
+    const buffer = new MemoryBuffer();
+    const h = await start(new Harness({ buffer, fallback: sink, lane: { batchSize: 16, poison: policy } }));
+    await buffer.append(eventsFor('acme', 16));
+    await h.drained();
+    // 16 refused, then at once 8 and 4 (no second try at 16); after each success the window probes upward.
+    const sizes = sink.calls.map((c) => c.ids.length);
+    expect(sizes.slice(0, 3)).toEqual([16, 8, 4]);
+    expect(sizes.slice(1).every((n) => n <= 8)).toBe(true);
+    expect(sink.calls.filter((c) => c.result !== tooLarge).flatMap((c) => nOf(c.events))).toEqual([
+      ...Array(16).keys(),
+    ]);
+    expect(buffer.deadLetters).toEqual([]);
+  });
+});
