@@ -10,6 +10,7 @@ import { rekeyCommand } from './rekey.js';
 import { runCommand } from './run.js';
 import { sendCommand } from './send.js';
 import { statusCommand } from './status.js';
+import { topCommand } from './top.js';
 import { VERSION } from '../version.js';
 
 const program = new Command('logdriver')
@@ -22,6 +23,7 @@ const program = new Command('logdriver')
   .addCommand(benchCommand())
   .addCommand(inspectCommand())
   .addCommand(statusCommand())
+  .addCommand(topCommand())
   .addCommand(dlqCommand())
   .addCommand(rekeyCommand());
 
