@@ -2,6 +2,7 @@
 // configRefreshIntervalMs and on SIGHUP) and, when tenantSource.url is set, a configuration broker (fetched on
 // the same schedule and on SIGHUP). The broker's tenants win over the file's; a bad new config from either is
 // logged once and the running routing kept. Only sinks change live; other keys need a restart.
+import { unwatchFile, watchFile } from 'node:fs';
 import type { Config } from './config/index.js';
 import type { Router } from './delivery/index.js';
 import type { Logger } from './telemetry/logger.js';
@@ -22,6 +23,8 @@ type Routing = Pick<Config, 'defaultSink' | 'tenants'>;
 /** While delivery waits for a first broker answer, retries start at this delay and double up to the cap. */
 const HELD_RETRY_FIRST_MS = 1000;
 const HELD_RETRY_MAX_MS = 60_000;
+/** How often the config file's status is looked at for a change (a stat; the file is read only when it changed). */
+const FILE_WATCH_INTERVAL_MS = 2_000;
 
 export interface ConfigWatcherOptions {
   readonly config: Config;
@@ -134,19 +137,33 @@ export class ConfigWatcher {
     this.#scheduleHeldRetry();
   }
 
-  /** Starts the periodic check; with an interval of 0 the sources are only read again by reload(). */
+  /**
+   * Starts watching: the config file is applied when it changes (its status looked at every 2 s), and both
+   * sources are read every configRefreshIntervalMs when that is set (0: the broker only at start and SIGHUP).
+   */
   start(): void {
-    if (this.#intervalMs <= 0 || this.#closed) return;
+    if (this.#closed) return;
+    if (this.#file)
+      watchFile(this.#file.file, { interval: FILE_WATCH_INTERVAL_MS, persistent: false }, this.#onFileChange);
+    if (this.#intervalMs <= 0) return;
     this.#timer = setInterval(() => this.check(), this.#intervalMs);
     this.#timer.unref();
   }
 
+  readonly #onFileChange = (): void => {
+    if (!this.#closed) this.#checkFile();
+  };
+
   /** One periodic check: the file if its text changed, and a broker fetch. */
   check(): void {
+    this.#checkFile();
+    if (this.#broker) void this.#refreshBroker(false);
+  }
+
+  #checkFile(): void {
     const read = this.#file?.read();
     if (read?.kind === 'changed') this.#applyFile(read.routing, 'config refreshed: tenant sinks updated');
     else if (read?.kind === 'invalid') this.#fileRefused(read.reason);
-    if (this.#broker) void this.#refreshBroker(false);
   }
 
   /**
@@ -306,6 +323,7 @@ export class ConfigWatcher {
   async close(): Promise<void> {
     this.#closed = true;
     this.#onRouted = undefined;
+    if (this.#file) unwatchFile(this.#file.file, this.#onFileChange);
     if (this.#timer) clearInterval(this.#timer);
     if (this.#heldRetry) clearTimeout(this.#heldRetry);
     await this.#broker?.close();

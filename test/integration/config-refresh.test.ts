@@ -7,7 +7,7 @@ import { startMockSink } from '../../src/tools/mock-sink/index.js';
 import { startService } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
-import { event, tempDir, testConfig } from '../support/service.js';
+import { event, eventually, tempDir, testConfig } from '../support/service.js';
 
 describe('config refresh', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -57,5 +57,45 @@ describe('config refresh', () => {
     await after.waitFor((r) => r.unique === 1, 10_000);
     expect(after.received('acme').map((r) => (r.event as { n: number }).n)).toEqual([2]);
     expect(before.report().unique).toBe(2);
+  });
+
+  it('applies an edited file without any refresh interval (the file is watched)', async () => {
+    const dir = tempDir();
+    const before = await startMockSink({ keepEvents: true });
+    const after = await startMockSink({ keepEvents: true });
+    cleanups.push(
+      dir.remove,
+      () => before.close(),
+      () => after.close(),
+    );
+    const file = join(dir.path, 'logdriver.json');
+    const write = (url: string) =>
+      writeFileSync(
+        file,
+        JSON.stringify(
+          testConfig(join(dir.path, 'data'), {
+            configRefreshIntervalMs: 0,
+            tenants: { acme: { sink: { type: 'http', url } } },
+          }),
+        ),
+      );
+    write(before.url);
+    const service = await startService(loadConfig({ file }), { log: silentLogger(), configFile: file });
+    cleanups.push(() => service.stop());
+    const push = new Push();
+    push.connect(service.endpoints.zmq!);
+    cleanups.push(() => push.close());
+    await push.send(event('acme', 0));
+    await before.waitFor((r) => r.unique === 1, 10_000);
+
+    write(after.url);
+    // The watcher looks every 2 s: events keep going to the old sink until then, and to the new one after.
+    let n = 1;
+    await eventually('an event of acme reaches the sink of the edited file', async () => {
+      await push.send(event('acme', n++));
+      return after.report().unique > 0;
+    });
+    const moved = (after.received('acme')[0]!.event as { n: number }).n;
+    expect(before.received('acme').every((r) => (r.event as { n: number }).n < moved)).toBe(true);
   });
 });
