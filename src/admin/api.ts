@@ -9,7 +9,7 @@ import type { AdminSource, TenantView } from './source.js';
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
-const SORTS: Record<string, (a: TenantView, b: TenantView) => number> = {
+export const SORTS: Record<string, (a: TenantView, b: TenantView) => number> = {
   // Largest backlog first; ties by name so pages are stable.
   backlog: (a, b) => b.events - a.events || b.bytes - a.bytes || a.tenant.localeCompare(b.tenant),
   // Oldest waiting event first; tenants with nothing stored last.

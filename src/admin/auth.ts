@@ -32,6 +32,21 @@ export function bearerMatches(expected: Secret, header: string | string[] | unde
 }
 
 /**
+ * True when the Authorization header carries HTTP Basic credentials whose password is `expected` (any user
+ * name). Only the status page takes this form, so a browser's own login prompt can open it; compared as
+ * bearerMatches does.
+ */
+export function basicMatches(expected: Secret, header: string | string[] | undefined): boolean {
+  if (typeof header !== 'string') return false;
+  const m = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(header);
+  if (!m) return false;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  return timingSafeEqual(digest(decoded.slice(colon + 1)), digest(expected.reveal()));
+}
+
+/**
  * The rule for one request. `guarded`: a mutating call (or /metrics with metricsRequireToken). With a
  * token, every checked route needs it; without one, guarded calls are taken from loopback peers only and
  * reads are open.

@@ -10,6 +10,7 @@ import { ListenerTls, type ListenerTlsConfig } from '../tls/index.js';
 import { registerApi, retryNow } from './api.js';
 import { admit, type Admission } from './auth.js';
 import type { AdminSource } from './source.js';
+import { registerStatusPage } from './status-page/index.js';
 
 export interface AdminOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -99,8 +100,10 @@ export function createAdminServer(opts: AdminOptions): AdminServer {
     const body = await opts.registry.metrics();
     return reply.type(opts.registry.contentType).send(body);
   });
-  if (opts.source) registerApi(app, opts.source, opts.log);
-  else if (opts.retryNow) {
+  if (opts.source) {
+    registerApi(app, opts.source, opts.log);
+    registerStatusPage(app, opts.source, opts.token);
+  } else if (opts.retryNow) {
     const wake = opts.retryNow;
     app.post<{ Params: { tenant: string } }>(
       '/v1/tenants/:tenant/retry-now',

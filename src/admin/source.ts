@@ -4,7 +4,7 @@
 import type { LetterQuery, LetterView, SqliteBuffer, TenantBacklog } from '../buffer/index.js';
 import type { Dispatcher, LaneStatus, Router } from '../delivery/index.js';
 import type { Totals } from '../telemetry/telemetry.js';
-import { RateWindow, type Rates } from './rates.js';
+import { RateWindow, type Rates, type Series } from './rates.js';
 
 /** ok: the last send succeeded; retrying; auth_failed and held (misconfigured): the tenant is held; idle: no send yet. */
 export type TenantState = 'ok' | 'retrying' | 'auth_failed' | 'held' | 'idle';
@@ -75,6 +75,8 @@ export interface AdminSource {
   purge(tenant: string | undefined): Promise<number>;
   /** Ends the tenant's back-off; false when it has no lane. */
   retryNow(tenant: string): boolean;
+  /** The sampled history of throughput and backlog for the status page (absent in some test fakes). */
+  series?(): Series;
   close(): void;
 }
 
@@ -97,7 +99,7 @@ function stateOf(lane: LaneStatus | undefined): Pick<TenantView, 'state' | 'held
 
 export function serviceSource(p: ServiceParts): AdminSource {
   const startedAt = Date.now();
-  const rates = new RateWindow(p.totals);
+  const rates = new RateWindow(p.totals, undefined, () => p.buffer.stats().events);
 
   const view = (
     tenant: string,
@@ -188,6 +190,7 @@ export function serviceSource(p: ServiceParts): AdminSource {
     },
     purge: (tenant) => p.buffer.purgeDeadLetters(tenant),
     retryNow: (tenant) => p.dispatcher.retryNow(tenant),
+    series: () => rates.series(),
     close: () => rates.close(),
   };
 }
