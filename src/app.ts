@@ -149,6 +149,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
         token: config.admin.token,
         metricsRequireToken: config.admin.metricsRequireToken,
         tls: config.admin.tls,
+        rateLimitPerClient: config.admin.rateLimitPerClient,
         log: opts.log,
         source: serviceSource({
           version: VERSION,

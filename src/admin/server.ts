@@ -2,6 +2,7 @@
 // admin API (status, tenants, dead letters, retry-now), guarded by admin.token (see auth.ts).
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Secret } from '../config/secret.js';
@@ -32,6 +33,8 @@ export interface AdminOptions {
   readonly log?: Logger;
   /** admin.tls: HTTPS (and with clientCaFile, client certificates) instead of plain HTTP. */
   readonly tls?: ListenerTlsConfig | undefined;
+  /** Most /v1/ and status page requests per second from one client address (429 beyond); 0: no limit. */
+  readonly rateLimitPerClient?: number;
 }
 
 export interface AdminServer {
@@ -101,8 +104,16 @@ export function createAdminServer(opts: AdminOptions): AdminServer {
     return reply.type(opts.registry.contentType).send(body);
   });
   if (opts.source) {
-    registerApi(app, opts.source, opts.log);
-    registerStatusPage(app, opts.source, opts.token);
+    const source = opts.source;
+    const perClient = opts.rateLimitPerClient ?? 0;
+    // The API and the page (the calls that cost: /v1/tenants sorts every tenant) get the per-client limit, in a
+    // scope of their own because the limiter applies to the routes registered after it; the probes and
+    // /metrics are never limited.
+    app.register(async (scope) => {
+      if (perClient > 0) await scope.register(rateLimit, { max: perClient, timeWindow: 1000 });
+      registerApi(scope, source, opts.log);
+      registerStatusPage(scope, source, opts.token);
+    });
   } else if (opts.retryNow) {
     const wake = opts.retryNow;
     app.post<{ Params: { tenant: string } }>(

@@ -37,6 +37,7 @@ const SPECS: readonly (readonly [key: string, kind: EnvKind, example: string, le
   ['ingest.channelCapacity', 'number', '100000', 'LOGDRIVER_CHANNEL_CAPACITY'],
   ['admin.enabled', 'boolean', 'false'],
   ['admin.listen', 'listen', '0.0.0.0:9100'],
+  ['admin.rateLimitPerClient', 'number', '20'],
   ['admin.token', 'secret', 'example-admin-token'],
   ['admin.metricsRequireToken', 'boolean', 'true'],
   ['buffer.synchronous', 'enum', 'normal'],

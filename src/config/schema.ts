@@ -71,6 +71,8 @@ export const configSchema = z
         metricsRequireToken: z.boolean().default(false),
         /** HTTPS instead of HTTP; with clientCaFile, clients must present a certificate. */
         tls: serverTls,
+        /** Most /v1/ and status page requests per second from one client address (429 beyond); 0: no limit. */
+        rateLimitPerClient: nonNegativeInt.default(100),
       })
       .prefault({}),
     buffer: z

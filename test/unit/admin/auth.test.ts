@@ -68,7 +68,11 @@ function fakeSource(calls: string[]): AdminSource {
   };
 }
 
-function server(opts: { token?: string; metricsRequireToken?: boolean }, calls: string[], logs: string[]) {
+function server(
+  opts: { token?: string; metricsRequireToken?: boolean; rateLimitPerClient?: number },
+  calls: string[],
+  logs: string[],
+) {
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       logs.push(chunk.toString('utf8'));
@@ -83,6 +87,7 @@ function server(opts: { token?: string; metricsRequireToken?: boolean }, calls: 
     token: opts.token === undefined ? undefined : new Secret(opts.token),
     metricsRequireToken: opts.metricsRequireToken,
     log: pino({ level: 'info' }, sink),
+    rateLimitPerClient: opts.rateLimitPerClient,
   });
 }
 
@@ -176,5 +181,24 @@ describe('admin listener without a token', () => {
     );
     expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     await app.close();
+  });
+});
+
+describe('admin listener per-client rate limit', () => {
+  it('answers 429 with Retry-After past rateLimitPerClient /v1/ requests in a second; probes and /metrics are never limited', async () => {
+    const { app } = server({ rateLimitPerClient: 3 }, [], []);
+    const codes: number[] = [];
+    let limited: { headers: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 4; i++) {
+      const res = await app.inject({ method: 'GET', url: '/v1/status' });
+      codes.push(res.statusCode);
+      if (res.statusCode === 429) limited = res;
+    }
+    expect(codes).toEqual([200, 200, 200, 429]);
+    expect(limited!.headers['retry-after']).toBeDefined();
+    for (let i = 0; i < 10; i++) {
+      for (const url of ['/live', '/ready', '/health', '/metrics'])
+        expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    }
   });
 });
