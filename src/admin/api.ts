@@ -9,15 +9,19 @@ import type { AdminSource, TenantView } from './source.js';
 export const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
+/** Code-unit order of tenant names: a tie-breaker that stays cheap with a million tenants (no locale rules). */
+const byName = (a: TenantView, b: TenantView): number =>
+  a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0;
+
 export const SORTS: Record<string, (a: TenantView, b: TenantView) => number> = {
   // Largest backlog first; ties by name so pages are stable.
-  backlog: (a, b) => b.events - a.events || b.bytes - a.bytes || a.tenant.localeCompare(b.tenant),
+  backlog: (a, b) => b.events - a.events || b.bytes - a.bytes || byName(a, b),
   // Oldest waiting event first; tenants with nothing stored last.
-  age: (a, b) => (b.oldestAgeMs ?? -1) - (a.oldestAgeMs ?? -1) || a.tenant.localeCompare(b.tenant),
+  age: (a, b) => (b.oldestAgeMs ?? -1) - (a.oldestAgeMs ?? -1) || byName(a, b),
   // Most recent error first.
-  errors: (a, b) => (b.lastError?.at ?? 0) - (a.lastError?.at ?? 0) || a.tenant.localeCompare(b.tenant),
-  deadLetters: (a, b) => b.deadLetters - a.deadLetters || a.tenant.localeCompare(b.tenant),
-  tenant: (a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0),
+  errors: (a, b) => (b.lastError?.at ?? 0) - (a.lastError?.at ?? 0) || byName(a, b),
+  deadLetters: (a, b) => b.deadLetters - a.deadLetters || byName(a, b),
+  tenant: byName,
 };
 
 class BadRequest extends Error {}

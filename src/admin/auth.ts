@@ -47,6 +47,16 @@ export function basicMatches(expected: Secret, header: string | string[] | undef
 }
 
 /**
+ * Whether a Host header names this machine by a loopback name (localhost, 127.x.x.x, [::1], any port). A
+ * browser tricked by DNS rebinding sends the attacker's host name here while its peer address is loopback.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/**
  * The rule for one request. `guarded`: a mutating call (or /metrics with metricsRequireToken). With a
  * token, every checked route needs it; without one, guarded calls are taken from loopback peers only and
  * reads are open.
@@ -56,6 +66,7 @@ export function admit(
   guarded: boolean,
   header: string | string[] | undefined,
   peer: string | undefined,
+  host?: string,
 ): Verdict {
   if (token) {
     if (bearerMatches(token, header)) return { ok: true, via: 'token' };
@@ -66,10 +77,13 @@ export function admit(
     };
   }
   if (!guarded) return { ok: true, via: 'open' };
-  if (isLoopback(peer)) return { ok: true, via: 'loopback' };
+  // The peer alone is not enough: a web page the operator opens could reach 127.0.0.1 through DNS rebinding,
+  // but its requests then name the attacker's host, not a loopback one.
+  if (isLoopback(peer) && isLoopbackHost(host)) return { ok: true, via: 'loopback' };
   return {
     ok: false,
     status: 403,
-    message: 'without admin.token this call is accepted from loopback peers only',
+    message:
+      'without admin.token this call is accepted from loopback peers only (Host: localhost or 127.0.0.1)',
   };
 }

@@ -73,7 +73,13 @@ export function createAdminServer(opts: AdminOptions): AdminServer {
   app.addHook('onRequest', async (req, reply) => {
     const { checked, guarded } = scope(req, metricsRequireToken);
     if (!checked) return;
-    const verdict = admit(opts.token, guarded, req.headers.authorization, req.socket.remoteAddress);
+    const verdict = admit(
+      opts.token,
+      guarded,
+      req.headers.authorization,
+      req.socket.remoteAddress,
+      req.headers.host,
+    );
     if (verdict.ok) {
       (req as { adminVia?: Admission }).adminVia = verdict.via;
       return;

@@ -16,6 +16,8 @@ export interface ListenerTlsConfig {
   readonly clientCaFile?: string;
 }
 
+const MIN_TLS_VERSION = 'TLSv1.2';
+
 /** How often the files are checked for changes (a stat each; rotation is rare and not urgent). */
 const WATCH_INTERVAL_MS = 2_000;
 
@@ -78,7 +80,7 @@ export class ListenerTls {
     const clientAuth = this.#cfg.clientCaFile !== undefined;
     return {
       ...this.#options,
-      minVersion: 'TLSv1.2',
+      minVersion: MIN_TLS_VERSION,
       requestCert: clientAuth,
       rejectUnauthorized: clientAuth,
     };
@@ -102,7 +104,8 @@ export class ListenerTls {
     if (stamps === this.#stamps || !this.#server) return false;
     try {
       const options = load(this.#listener, this.#cfg);
-      this.#server.setSecureContext(options);
+      // setSecureContext replaces the server's TLS settings: the floor must be given again, or it is lost.
+      this.#server.setSecureContext({ ...options, minVersion: MIN_TLS_VERSION });
       this.#options = options;
       this.#stamps = stamps;
       this.#log.info({ listener: this.#listener }, 'tls: certificate files changed; the new ones are in use');

@@ -45,7 +45,34 @@ describe('admit', () => {
     expect(admit(undefined, true, undefined, '10.1.2.3')).toMatchObject({ ok: false, status: 403 });
     expect(admit(undefined, true, undefined, undefined)).toMatchObject({ ok: false, status: 403 });
     for (const peer of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '127.9.9.9'])
-      expect(admit(undefined, true, undefined, peer), peer).toEqual({ ok: true, via: 'loopback' });
+      expect(admit(undefined, true, undefined, peer, '127.0.0.1:9100'), peer).toEqual({
+        ok: true,
+        via: 'loopback',
+      });
+    for (const host of ['localhost:9100', 'localhost', '[::1]:9100', '127.0.0.1'])
+      expect(admit(undefined, true, undefined, '127.0.0.1', host), host).toEqual({
+        ok: true,
+        via: 'loopback',
+      });
+  });
+
+  it('refuses a loopback peer whose Host names another machine (DNS rebinding from a web page)', () => {
+    for (const host of [
+      'evil.example:9100',
+      'evil.example',
+      '127.0.0.1.evil.example',
+      'localhost.evil',
+      undefined,
+    ])
+      expect(admit(undefined, true, undefined, '127.0.0.1', host), String(host)).toMatchObject({
+        ok: false,
+        status: 403,
+      });
+    // Reads stay open without a token, whatever the host.
+    expect(admit(undefined, false, undefined, '127.0.0.1', 'evil.example')).toEqual({
+      ok: true,
+      via: 'open',
+    });
   });
 });
 
