@@ -146,6 +146,13 @@ export const configSchema = z
         url: z
           .url({ protocol: /^https?$/ })
           .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'must not contain credentials; use token')
+          // The answer routes every tenant's events and may carry sink credentials: plain HTTP only on loopback.
+          .refine(
+            (u) =>
+              /^https:/i.test(u) ||
+              /^http:\/\/(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?(\/|$)/i.test(u),
+            'must be https (plain http only for a broker on loopback)',
+          )
           .optional(),
         token: secret.optional(),
         caFile: z.string().min(1).optional(),

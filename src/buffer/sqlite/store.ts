@@ -507,14 +507,18 @@ export class SqliteBuffer implements EventBuffer {
         if (list.length === 0) return;
         const packed = await this.#worker.call<Packed>({ op: 'load', ids: list.map((c) => c.id) });
         const parts = unpack(packed);
-        for (const u of packed.unreadable ?? [])
+        const unreadableIds = new Set<number>();
+        for (const u of packed.unreadable ?? []) {
+          unreadableIds.add(u.id);
           this.#unreadable(
             list.find((c) => c.id === u.id)!,
             u.reason,
           );
+        }
         list.forEach((c, i) => {
-          // Still stored and still not loaded (another claim may have loaded it meanwhile).
-          if (c.lines || c.count === 0) return;
+          // Still stored and still not loaded (another claim may have loaded it meanwhile). An unreadable
+          // chunk stays without lines: if its dead letter does not commit, the next claim reads it again.
+          if (c.lines || c.count === 0 || unreadableIds.has(c.id)) return;
           // Chunks of several tenants share one transferred buffer: each gets a copy of its own, or one chunk
           // still cached would keep the whole batch's memory while the cache counts only its bytes.
           c.lines = list.length === 1 ? parts[i]! : Buffer.from(parts[i]!);
@@ -694,6 +698,9 @@ export class SqliteBuffer implements EventBuffer {
     tenant: string | undefined,
   ): Promise<{ replayed: number; unreadable: number; tenants: Record<string, number> }> {
     return this.#serially(async () => {
+      // Replayed events get new seqs from here on: a letter at or past it is one of them rejected again, which
+      // this replay must not pick up (with a sink that keeps rejecting it would never end).
+      const bound = this.#nextSeq;
       let afterSeq = 0;
       let replayed = 0;
       let unreadable = 0;
@@ -709,11 +716,13 @@ export class SqliteBuffer implements EventBuffer {
           lastSeq: number | undefined;
         }>({ op: 'letters', query: { kind: 'forReplay', tenant, afterSeq, limit: REPLAY_STEP } });
         unreadable += step.unreadable;
-        if (step.letters.length > 0) {
-          await this.#appendReplayed(step.letters);
-          replayed += step.letters.length;
-          for (const l of step.letters) tenants[l.tenant] = (tenants[l.tenant] ?? 0) + 1;
+        const letters = step.letters.filter((l) => l.seq < bound);
+        if (letters.length > 0) {
+          await this.#appendReplayed(letters);
+          replayed += letters.length;
+          for (const l of letters) tenants[l.tenant] = (tenants[l.tenant] ?? 0) + 1;
         }
+        if (letters.length < step.letters.length) break;
         if (step.lastSeq === undefined || step.letters.length + step.unreadable < REPLAY_STEP) break;
         afterSeq = step.lastSeq;
       }

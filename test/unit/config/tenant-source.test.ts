@@ -24,6 +24,20 @@ describe('tenantSource', () => {
     ).toBe(5000);
   });
 
+  it('takes plain http only for a broker on loopback', () => {
+    for (const url of ['http://broker.example/tenants', 'http://10.0.0.5:8080/t', 'http://127.0.0.1.evil/x'])
+      expect(() => resolveConfig({ tenantSource: { url } }, {}), url).toThrow(
+        /tenantSource\.url: must be https \(plain http only for a broker on loopback\)/,
+      );
+    for (const url of [
+      'https://broker.example/t',
+      'http://127.0.0.1:8080/t',
+      'http://localhost/t',
+      'http://[::1]:9/t',
+    ])
+      expect(resolveConfig({ tenantSource: { url } }, {}).config.tenantSource.url, url).toBe(url);
+  });
+
   it('refuses a URL that is not http(s) or carries credentials, without quoting it', () => {
     for (const url of ['ftp://broker.example/x', 'https://user:pw-secret@broker.example/x', 'not a url']) {
       expect(() => resolveConfig({ tenantSource: { url } }, {})).toThrow(/tenantSource\.url/);
