@@ -104,6 +104,15 @@ export async function withApi(command: string, fn: () => Promise<void>): Promise
 }
 
 /** 1536 -> "1.5 KiB". */
+/**
+ * Text from producers and sinks (tenant ids, error reasons) made safe for a terminal: control characters
+ * (C0, DEL, C1: escape sequences among them) become "?", so a hostile tenant id cannot drive the terminal.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;

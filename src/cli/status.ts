@@ -7,6 +7,7 @@ import {
   addApiFlags,
   formatAge,
   formatBytes,
+  printable,
   withApi,
   type ApiFlags,
 } from './admin-client.js';
@@ -62,12 +63,12 @@ export function tenantTable(tenants: readonly TenantView[]): string[] {
   const head = `${'tenant'.padEnd(24)} ${'events'.padStart(9)} ${'bytes'.padStart(10)} ${'oldest'.padStart(7)} ${'dead'.padStart(6)} ${'sink'.padEnd(12)} ${'state'.padEnd(11)} last error`;
   const rows = tenants.map((t) => {
     const err = t.lastError
-      ? `${new Date(t.lastError.at).toISOString()} ${t.lastError.status ?? ''} ${t.lastError.reason}`.slice(
-          0,
-          80,
-        )
+      ? printable(
+          `${new Date(t.lastError.at).toISOString()} ${t.lastError.status ?? ''} ${t.lastError.reason}`,
+        ).slice(0, 80)
       : '';
-    const name = t.tenant.length > 24 ? `${t.tenant.slice(0, 23)}…` : t.tenant.padEnd(24);
+    const tenant = printable(t.tenant);
+    const name = tenant.length > 24 ? `${tenant.slice(0, 23)}…` : tenant.padEnd(24);
     return `${name} ${String(t.events).padStart(9)} ${formatBytes(t.bytes).padStart(10)} ${formatAge(t.oldestAgeMs).padStart(7)} ${String(t.deadLetters).padStart(6)} ${t.sink.padEnd(12)} ${t.state.padEnd(11)} ${err}`;
   });
   return [head, ...(rows.length > 0 ? rows : ['(no tenants with stored events, lanes or dead letters)'])];

@@ -16,6 +16,7 @@ import {
   addApiFlags,
   formatAge,
   formatBytes,
+  printable,
   withApi,
   type ApiFlags,
 } from './admin-client.js';
@@ -87,8 +88,8 @@ export function sortTenants(
 /** Cuts `s` to `width` characters (code points), marking a cut with "…". */
 export function cut(s: string, width: number): string {
   if (width <= 0) return '';
-  const chars = [...s];
-  if (chars.length <= width) return s;
+  const chars = [...printable(s)];
+  if (chars.length <= width) return chars.join('');
   return `${chars.slice(0, width - 1).join('')}…`;
 }
 

@@ -182,5 +182,8 @@ describe('top frame', () => {
     expect(cut('abcdef', 4)).toBe('abc…');
     expect(cut('abc', 4)).toBe('abc');
     expect(cut('ééééé', 3)).toBe('éé…');
+    // A hostile tenant id or sink reason cannot send escape sequences to the terminal.
+    expect(cut('evil\u001b]0;owned\u0007name', 40)).toBe('evil?]0;owned?name');
+    expect(cut('a\u009bb\u007fc\r\n', 40)).toBe('a?b?c??');
   });
 });
