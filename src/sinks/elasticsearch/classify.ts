@@ -57,9 +57,15 @@ const CONFIG_TYPES = new Set([
   'security_exception',
   'cluster_block_exception',
   'no_such_remote_cluster_exception',
+  // "this action would add [N] shards, but this cluster currently has [x]/[x] maximum shards open": with an
+  // index per tenant, every new tenant's events would otherwise be dead-lettered once the cluster is full.
+  'validation_exception',
 ]);
-/** The one illegal_argument_exception that is configuration: `pipeline` names no ingest pipeline. */
-const MISSING_PIPELINE = /^pipeline with id \[.*\] does not exist$/;
+/**
+ * The illegal_argument_exceptions that are configuration: `pipeline` names no ingest pipeline; the index is an
+ * alias with no write index.
+ */
+const CONFIG_REASONS = [/^pipeline with id \[.*\] does not exist$/, /^no write index is defined for alias/];
 
 interface ItemVerdict {
   readonly status: number;
@@ -116,7 +122,12 @@ function classOf(v: ItemVerdict): ItemClass {
   if (isRetryableStatus(status)) return 'retry';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404 || (type !== undefined && CONFIG_TYPES.has(type))) return 'config';
-  if (type === 'illegal_argument_exception' && v.reason !== undefined && MISSING_PIPELINE.test(v.reason)) {
+  const reason = v.reason;
+  if (
+    type === 'illegal_argument_exception' &&
+    reason !== undefined &&
+    CONFIG_REASONS.some((r) => r.test(reason))
+  ) {
     return 'config';
   }
   if (status >= 400 && status <= 499) return 'reject';

@@ -81,6 +81,7 @@ describe('classifyBulkResponse: items', () => {
     [400, 'invalid_index_name_exception'],
     [403, 'cluster_block_exception'],
     [400, 'index_closed_exception'],
+    [400, 'validation_exception'], // the cluster's shard limit: an index per tenant cannot be created
   ])('item %i %s (configuration, not the event) => retried, not dead-lettered', (status, type) => {
     expect(classify(res(200, bulk([ok, { status, type }, ok, ok])))).toEqual({
       kind: 'partial',
@@ -94,6 +95,15 @@ describe('classifyBulkResponse: items', () => {
       status: 400,
       type: 'illegal_argument_exception',
       reason: 'pipeline with id [sec] does not exist',
+    };
+    expect(classify(res(200, bulk([ok, item, ok, ok])))).toMatchObject({ kind: 'partial', retry: ['e1'] });
+  });
+
+  it('an alias without a write index => retried', () => {
+    const item = {
+      status: 400,
+      type: 'illegal_argument_exception',
+      reason: 'no write index is defined for alias [logs-logdriver-acme]',
     };
     expect(classify(res(200, bulk([ok, item, ok, ok])))).toMatchObject({ kind: 'partial', retry: ['e1'] });
   });
