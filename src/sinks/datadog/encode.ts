@@ -17,6 +17,7 @@
 // - No timestamp attribute: the intake accepts timestamps only up to 18 hours in the past, so a backlog after
 //   a long outage would be refused or misdated; Datadog stamps arrival, and `timestampMillis` stays in the
 //   message.
+import { createHash } from 'node:crypto';
 import { ErrorCodes, LogdriverError } from '../../errors.js';
 import type { BodyFraming } from '../transport/split.js';
 import type { SinkEvent } from '../types.js';
@@ -62,15 +63,28 @@ export function sanitizeTag(tag: string): string {
 }
 
 /**
- * `tenant:<tenant>`, safe by the tag rules (the exact tenant id is in the message's tenantId). A tenant id with
- * nothing a tag can keep would leave `tenant:`, which Datadog does not take (a tag cannot end with ":"): it is
- * tagged `tenant:unrepresentable`.
+ * `tenant:<tenant>`, safe by the tag rules (the exact tenant id is in the message's tenantId). A tenant id the
+ * rules change gets a hash of itself appended (`tenant:acme_corp-h<12 hex>`); one with nothing a tag can keep
+ * becomes `tenant:unrepresentable-h<12 hex>` (a tag cannot end with ":").
  */
 export function tenantTag(tenant: string): string {
   // A tag cannot end with ":" either; stripping ":" may expose a "_", so both go together.
   const tag = sanitizeTag(`tenant:${tenant}`).replace(/[:_]+$/, '');
-  return tag === 'tenant' ? 'tenant:unrepresentable' : tag;
+  // Kept as it is only when nothing had to change and it cannot pass for another tenant's hashed tag; else a
+  // hash of the exact id is added, so two tenants ("Acme" and "acme", "a b" and "a_b") never share a tag.
+  if (tag === `tenant:${tenant}` && !HASHED_SUFFIX.test(tenant)) return tag;
+  const hash = createHash('sha256').update(tenant, 'utf8').digest('hex').slice(0, 12);
+  const base = tag === 'tenant' ? 'tenant:unrepresentable' : tag;
+  const room = MAX_TAG_CHARS - HASH_SUFFIX_CHARS;
+  return `${[...base]
+    .slice(0, room)
+    .join('')
+    .replace(/[:_]+$/, '')}-h${hash}`;
 }
+
+/** `-h` and 12 hex digits: what tenantTag adds to a tenant id it had to change. */
+const HASHED_SUFFIX = /-h[0-9a-f]{12}$/;
+const HASH_SUFFIX_CHARS = 14;
 
 /** Checks and pre-renders entry options; throws LogdriverError(SINK_CONFIG) for a tag Datadog cannot take. */
 export function entryMetaOf(opts: DatadogEntryOptions): DatadogEncodeOptions {

@@ -9,6 +9,7 @@ import {
   DatadogSink,
   intakeUrlOf,
   resolveDatadogSettings,
+  tenantTag,
   type DatadogSinkConfig,
 } from '../../../src/sinks/datadog/index.js';
 import { batchOf } from '../../../src/sinks/envelope.js';
@@ -106,11 +107,12 @@ describe('datadog wire format', () => {
   it('the intake receives one log per event: the event as message, event_id, tags with the tenant', async () => {
     const { dd, sink } = await setup({ hostname: 'gw-1', service: 'kms-proxy', tags: ['env:Prod'] });
     const events = conformanceEvents(2, 'Acme Corp');
+    expect(tenantTag('Acme Corp')).toMatch(/^tenant:acme_corp-h[0-9a-f]{12}$/);
     expect(await sink.send(batchOf(events), signal())).toEqual({ kind: 'delivered' });
     expect(dd.stored.map((l) => l.entry)).toEqual(
       events.map((e) => ({
         ddsource: 'logdriver',
-        ddtags: 'env:prod,tenant:acme_corp',
+        ddtags: `env:prod,${tenantTag('Acme Corp')}`,
         hostname: 'gw-1',
         service: 'kms-proxy',
         message: e.payload.toString(),

@@ -58,7 +58,7 @@ describe('datadog encoding: golden body', () => {
 
   it('keys in a fixed order; hostname left out when unset; the message is the payload text', () => {
     const opts = entryMetaOf({ source: 's', service: 'svc', tags: [] });
-    expect(encodeDatadogEntry(ev('x', 'Acme', '{"a":1}'), opts).toString()).toBe(
+    expect(encodeDatadogEntry(ev('x', 'acme', '{"a":1}'), opts).toString()).toBe(
       '{"ddsource":"s","ddtags":"tenant:acme","service":"svc","message":"{\\"a\\":1}","event_id":"x"}',
     );
   });
@@ -75,8 +75,9 @@ describe('datadog tags', () => {
   });
 
   it('the tenant tag always starts with "tenant:" and never ends with ":"', () => {
-    expect(tenantTag('Acme Corp')).toBe('tenant:acme_corp');
-    expect(tenantTag('!!!')).toBe('tenant:unrepresentable');
+    expect(tenantTag('acme')).toBe('tenant:acme');
+    expect(tenantTag('Acme Corp')).toMatch(/^tenant:acme_corp-h[0-9a-f]{12}$/);
+    expect(tenantTag('!!!')).toMatch(/^tenant:unrepresentable-h[0-9a-f]{12}$/);
     fc.assert(
       fc.property(fc.string(), (t) => {
         const tag = tenantTag(t);
@@ -86,6 +87,24 @@ describe('datadog tags', () => {
         expect([...tag].length).toBeLessThanOrEqual(200);
         expect(tag).toMatch(/^[\p{L}\p{N}_\-:./]+$/u);
       }),
+    );
+  });
+
+  it('two distinct tenants never share a tenant tag (case, replaced characters, cut, look-alike hashes)', () => {
+    expect(tenantTag('Acme')).not.toBe(tenantTag('acme'));
+    expect(tenantTag('a b')).not.toBe(tenantTag('a_b'));
+    const hashed = tenantTag('Acme').slice('tenant:'.length);
+    expect(tenantTag(hashed)).not.toBe(tenantTag('Acme'));
+    const tenant = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.constantFrom('acme', 'Acme', 'a b', 'a_b', 'x'.repeat(250)),
+    );
+    fc.assert(
+      fc.property(tenant, tenant, (a, b) => {
+        fc.pre(a !== b);
+        expect(tenantTag(a)).not.toBe(tenantTag(b));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
