@@ -26,6 +26,13 @@ export const SORTS: Record<string, (a: TenantView, b: TenantView) => number> = {
 
 class BadRequest extends Error {}
 
+/** A mutating call's JSON body as an object (none: empty); anything else is a 400. */
+function objectBody(raw: unknown): Record<string, unknown> {
+  const body = raw ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
 function int(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -138,9 +145,7 @@ export function registerApi(app: FastifyInstance, source: AdminSource, log: Logg
     { config: { mutating: true } },
     async (req, reply) => {
       try {
-        const body = (req.body ?? {}) as Record<string, unknown>;
-        if (typeof body !== 'object' || Array.isArray(body))
-          throw new BadRequest('the body must be a JSON object');
+        const body = objectBody(req.body);
         const tenant = optionalTenant(body.tenant);
         const result = await source.replay(tenant);
         audit(
@@ -165,9 +170,7 @@ export function registerApi(app: FastifyInstance, source: AdminSource, log: Logg
     { config: { mutating: true } },
     async (req, reply) => {
       try {
-        const body = (req.body ?? {}) as Record<string, unknown>;
-        if (typeof body !== 'object' || Array.isArray(body))
-          throw new BadRequest('the body must be a JSON object');
+        const body = objectBody(req.body);
         const tenant = optionalTenant(body.tenant);
         const all = body.all === true;
         // Purging is irreversible and these are security events: a body naming nothing deletes nothing.
