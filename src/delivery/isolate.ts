@@ -31,8 +31,13 @@ export class Isolation {
   /** Failed alone while later events went through: sent last, alone. */
   readonly #poison = new Set<string>();
 
-  constructor(bisectAfterFailures: number) {
+  /**
+   * `failures`: whole-lease failures already recorded in the buffer (the lease's attempts), so a lease whose
+   * lane was parked between tries (see Lane) still splits after `bisectAfterFailures` of them in all.
+   */
+  constructor(bisectAfterFailures: number, failures = 0) {
     this.#bisectAfter = bisectAfterFailures;
+    this.#failures = failures;
   }
 
   /** True while the whole lease is what goes next (then the lane need not decode its events). */

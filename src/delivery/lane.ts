@@ -29,6 +29,13 @@ export interface LaneDeps {
   readonly random: () => number;
   /** Aborted when the service stops: sends are cancelled, backoff sleeps end. */
   readonly stopSignal: AbortSignal;
+  /**
+   * Told when a batch ended or a claim found nothing, before the lane looks for more work; returns true when
+   * the dispatcher retired the lane there (see Dispatcher: lanes exist only for tenants being served).
+   */
+  readonly onSettled?: (lane: Lane) => boolean;
+  /** Told when a batch starts and ends a back-off sleep (a backing-off lane does not count as active). */
+  readonly onBackoff?: (lane: Lane, backingOff: boolean) => void;
 }
 
 /** A lease the sink accepted: kept (not acked) until the sink confirms it or the deadline passes. */
@@ -56,6 +63,20 @@ export interface LaneStatus {
   readonly awaiting: number;
 }
 
+/**
+ * What a lane hands on when the dispatcher retires it to park its tenant through a back-off, so the tenant's
+ * next lane goes on where it left: the per-state gauge keeps counting the tenant, the admin API keeps its
+ * last outcome, and the back-off keeps growing (an authentication hold records no attempt in the buffer).
+ */
+export interface LaneMemo {
+  readonly state: { readonly sink: string; readonly state: SinkState } | undefined;
+  readonly lastError: LaneStatus['lastError'];
+  readonly lastDeliveredAt: number | undefined;
+  readonly attempt: number;
+  /** Events of the lease handed back: the next lane's first claim takes exactly those again (no newer ones). */
+  readonly resend: number;
+}
+
 /** Thrown inside pump's claim chain when the lane stopped while it waited for a send slot. */
 class LaneStopped extends Error {}
 
@@ -74,6 +95,8 @@ export class Lane {
   /** Leases claimed ahead, waiting for a free in-flight slot. */
   readonly #ready: Lease[] = [];
   #stopping = false;
+  /** Retired by the dispatcher: starts nothing more (unlike #stopping, a pending delete still retries). */
+  #retired = false;
   #timer: NodeJS.Timeout | undefined;
   /**
    * Ends the current back-off sleeps: at stop(), or early on wake() (retry now). Made only when a lane first
@@ -95,10 +118,40 @@ export class Lane {
   #lastError: LaneStatus['lastError'];
   #lastDeliveredAt: number | undefined;
 
-  constructor(tenant: string, settings: LaneSettings, deps: LaneDeps) {
+  /** Failed sends carried over from a parked predecessor (the first #run counts on from it). */
+  #carriedAttempt = 0;
+  /** Events the first claim is limited to (a parked predecessor's lease; 0: no limit). */
+  #resend = 0;
+  /** Set when #run handed its lease back to park the tenant until `wakeAt` (see #mayPark). */
+  #park: { readonly wakeAt: number; readonly attempt: number; readonly resend: number } | undefined;
+
+  constructor(tenant: string, settings: LaneSettings, deps: LaneDeps, memo?: LaneMemo) {
     this.tenant = tenant;
     this.#s = settings;
     this.#d = deps;
+    if (memo) {
+      this.#state = memo.state;
+      this.#lastError = memo.lastError;
+      this.#lastDeliveredAt = memo.lastDeliveredAt;
+      this.#carriedAttempt = memo.attempt;
+      this.#resend = memo.resend;
+    }
+  }
+
+  /** When the lane asked to be parked: its tenant waits until then without a lane. */
+  get parkedUntil(): number | undefined {
+    return this.#park?.wakeAt;
+  }
+
+  /** What the tenant's next lane continues from (see LaneMemo). */
+  memo(): LaneMemo {
+    return {
+      state: this.#state,
+      lastError: this.#lastError,
+      lastDeliveredAt: this.#lastDeliveredAt,
+      attempt: this.#park?.attempt ?? 0,
+      resend: this.#park?.resend ?? 0,
+    };
   }
 
   get idle(): boolean {
@@ -109,6 +162,16 @@ export class Lane {
       this.#awaiting.length === 0 &&
       !this.#reading
     );
+  }
+
+  /** Nothing in flight, being read or awaiting confirmation (a lease may be read ahead): a batch boundary. */
+  get betweenBatches(): boolean {
+    return this.#inFlight === 0 && this.#awaiting.length === 0 && !this.#reading;
+  }
+
+  /** Receive time of the oldest event the lane knows it has not read (undefined: none known). */
+  get unreadSince(): number | undefined {
+    return this.#unreadSince;
   }
 
   /** New events were committed (or found by a poll or at start-up). */
@@ -131,7 +194,7 @@ export class Lane {
    * send does not wait for a read queued behind a commit. Batches start in read order: order is kept.
    */
   pump(): void {
-    if (this.#stopping) return;
+    if (this.#stopping || this.#retired) return;
     const sink = this.#d.sinkFor(this.tenant);
     // Accepted batches awaiting confirmation are held in memory: at the sink's bound, send nothing new.
     if (sink.deferred && this.#awaiting.length + this.#inFlight >= sink.deferred.maxPending) {
@@ -152,7 +215,9 @@ export class Lane {
     }
     this.#reading = true;
     // A batch never exceeds what the tenant's sink takes in one request, so splitting stays the exception.
-    const maxEvents = Math.min(this.#s.batchSize, sink.limits.maxEvents);
+    // After a park, the first batch is the lease that failed, exactly: a retry never takes newer events along.
+    const maxEvents = Math.min(this.#s.batchSize, sink.limits.maxEvents, this.#resend || Infinity);
+    this.#resend = 0;
     const maxBytes = Math.min(this.#s.maxBatchBytes, sink.limits.maxRequestBytes);
     // A lane with nothing in flight first waits for a send slot, then claims: with many tenants (a flood of
     // tenant ids, a restart on a large backlog) leased chunks are bounded by the slots, not by the tenants.
@@ -172,6 +237,8 @@ export class Lane {
         if (lease && this.#stopping) this.#d.buffer.release(lease);
         else if (lease) this.#ready.push(lease);
         if (!lease || this.#stopping) this.#dropSlot();
+        // Nothing found: the dispatcher may retire the lane now (a lane that just got a lease keeps it).
+        if (!lease && this.#d.onSettled?.(this)) return;
         this.pump();
       })
       .catch((err: unknown) => {
@@ -252,6 +319,7 @@ export class Lane {
     void p.finally(() => {
       this.#batches.delete(p);
       if (inFlight) this.#inFlight--;
+      if (this.#d.onSettled?.(this)) return;
       this.pump();
     });
   }
@@ -259,7 +327,8 @@ export class Lane {
   /** Delivers one lease: retries until it is acknowledged or dead-lettered, or the service stops. */
   async #run(lease: Lease, slotHeld = false): Promise<void> {
     const buffer = this.#d.buffer;
-    let attempt = lease.attempts;
+    let attempt = Math.max(lease.attempts, this.#carriedAttempt);
+    this.#carriedAttempt = 0;
     // A wait stored by an earlier process (a long Retry-After, a long back-off) is not kept beyond
     // retry.initialMs: a restart retries now. (Within one process a backing-off lease never comes back here.)
     const stored = Math.min(lease.notBefore - Date.now(), this.#s.retry.initialMs);
@@ -273,7 +342,7 @@ export class Lane {
       return;
     }
     const poison = this.#s.poison;
-    const isolation = poison ? new Isolation(poison.bisectAfterFailures) : undefined;
+    const isolation = poison ? new Isolation(poison.bisectAfterFailures, lease.attempts) : undefined;
     // Failed sends per event (on top of the attempts recorded before), for the dead-letter rule.
     const earlier = lease.attempts;
     let wholeFailures = 0;
@@ -358,13 +427,40 @@ export class Lane {
       }
       // A hold is not the events' failure: no attempt is recorded against them (nor a wait to keep).
       if (!hold) await this.#durably(() => buffer.retry(lease, Date.now() + delay));
+      if (this.#mayPark(isolation, partFailures.size)) {
+        // The lease goes back (its wait is stored) and the dispatcher wakes the tenant: a sleeping lane
+        // per tenant is what a flood of tenant ids behind a down sink must not cost.
+        this.#park = { wakeAt: Date.now() + delay, attempt, resend: lease.count };
+        buffer.release(lease);
+        return;
+      }
       this.#nextAttemptAt = Date.now() + delay;
+      this.#d.onBackoff?.(this, true);
       const slept = await this.#sleep(delay);
+      this.#d.onBackoff?.(this, false);
       this.#nextAttemptAt = undefined;
       if (!slept) break;
     }
     if (slotHeld) this.#d.limiter.release();
     if (lease.count > 0) buffer.release(lease);
+  }
+
+  /**
+   * A lane may hand its back-off to the dispatcher when this batch is all it has going (nothing else sent,
+   * read or awaiting confirmation; a lease read ahead goes back with it) and no poison isolation is under
+   * way (its state lives in this #run).
+   */
+  #mayPark(isolation: Isolation | undefined, partFailures: number): boolean {
+    return (
+      this.#d.onSettled !== undefined &&
+      !this.#stopping &&
+      this.#inFlight === 1 &&
+      !this.#reading &&
+      this.#awaiting.length === 0 &&
+      !this.#confirming &&
+      (isolation === undefined || isolation.whole) &&
+      partFailures === 0
+    );
   }
 
   /** The part of the lease isolation sends next (the lease's own events, in order). */
@@ -672,6 +768,21 @@ export class Lane {
       this.#timer = undefined;
     }
     this.pump();
+  }
+
+  /**
+   * The dispatcher retires the lane at a batch boundary (idle, or making room for a waiting tenant): leases
+   * read ahead go back to the buffer and nothing starts any more. Deletes already handed to the buffer commit
+   * on their own.
+   */
+  retire(keepState = false): void {
+    this.#retired = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const lease of this.#ready.splice(0)) this.#d.buffer.release(lease);
+    this.#dropSlot();
+    // A parked tenant stays counted in its state (its memo carries the state to its next lane).
+    if (!keepState) this.dispose();
   }
 
   /** The dispatcher dropped this idle lane: its tenant no longer counts in the per-state gauge. */

@@ -5,6 +5,9 @@ import { LogThrottle, type Logger } from './logger.js';
 
 export type IngestSource = 'zmq' | 'http';
 
+/** Lines of one kind (retry, auth, dead letter…) logged per 10-s window over all tenants together. */
+const TENANT_LINES_PER_WINDOW = 50;
+
 /** Plain running totals, read by the stats sampler every interval (cheaper than the registry). */
 export interface Totals {
   received: number;
@@ -37,6 +40,11 @@ export class Telemetry {
   };
   readonly log: Logger;
   readonly #throttle = new LogThrottle();
+  /**
+   * Per-tenant lines (retries, holds, dead letters) also share one budget per kind across all tenants: with
+   * a flood of tenant ids behind a sink that is down, a line per tenant per window would still be a flood.
+   */
+  readonly #acrossTenants = new LogThrottle(TENANT_LINES_PER_WINDOW);
 
   readonly #received: Counter<'source'>;
   readonly #rejected: Counter<'source' | 'reason'>;
@@ -264,16 +272,36 @@ export class Telemetry {
     this.totals.retried += n;
     this.#retried.inc(n);
     this.#batches.inc({ outcome: 'retry' });
-    const { log, suppressed } = this.#throttle.admit(`retry:${tenant}`);
+    const { log, suppressed, suppressedAcrossTenants } = this.#admitTenant('retry', tenant);
     if (log)
-      this.log.warn({ tenant, events: n, reason, delayMs, attempt, suppressed }, 'batch will be retried');
+      this.log.warn(
+        { tenant, events: n, reason, delayMs, attempt, suppressed, suppressedAcrossTenants },
+        'batch will be retried',
+      );
+  }
+
+  /** The tenant's own throttle, then the budget of its kind across tenants (counts of both lines held back). */
+  #admitTenant(
+    kind: string,
+    tenant: string | undefined,
+  ): { log: boolean; suppressed: number; suppressedAcrossTenants: number } {
+    const own =
+      tenant === undefined ? { log: true, suppressed: 0 } : this.#throttle.admit(`${kind}:${tenant}`);
+    if (!own.log) return { log: false, suppressed: own.suppressed, suppressedAcrossTenants: 0 };
+    const all = this.#acrossTenants.admit(kind);
+    return { log: all.log, suppressed: own.suppressed, suppressedAcrossTenants: all.suppressed };
   }
 
   batchDeadLettered(tenant: string, n: number, reason: string, status: number | null): void {
     this.totals.deadLettered += n;
     this.#deadLettered.inc(n);
     this.#batches.inc({ outcome: 'rejected' });
-    this.log.error({ tenant, events: n, reason, status }, 'events moved to the dead-letter table');
+    const { log, suppressedAcrossTenants } = this.#admitTenant('dead_letter', undefined);
+    if (log)
+      this.log.error(
+        { tenant, events: n, reason, status, suppressedAcrossTenants },
+        'events moved to the dead-letter table',
+      );
   }
 
   batchPartial(tenant: string, delivered: number, retried: number, rejected: number): void {
@@ -281,7 +309,12 @@ export class Telemetry {
     this.totals.deleted += delivered;
     this.#delivered.inc(delivered);
     this.#batches.inc({ outcome: 'partial' });
-    this.log.warn({ tenant, delivered, retried, rejected }, 'batch partially delivered');
+    const { log, suppressedAcrossTenants } = this.#admitTenant('partial', undefined);
+    if (log)
+      this.log.warn(
+        { tenant, delivered, retried, rejected, suppressedAcrossTenants },
+        'batch partially delivered',
+      );
   }
 
   /** A lane's delivery state changed (`undefined`: the lane appeared or went away). */
@@ -304,10 +337,10 @@ export class Telemetry {
   sinkAuthFailed(tenant: string, sink: string, reason: string, delayMs: number, attempt: number): void {
     this.#authFailures.inc({ sink });
     this.#batches.inc({ outcome: 'auth_failed' });
-    const { log, suppressed } = this.#throttle.admit(`auth:${tenant}`);
+    const { log, suppressed, suppressedAcrossTenants } = this.#admitTenant('auth', tenant);
     if (log)
       this.log.error(
-        { tenant, sink, reason, delayMs, attempt, suppressed },
+        { tenant, sink, reason, delayMs, attempt, suppressed, suppressedAcrossTenants },
         'sink refused the credentials; holding the tenant and retrying',
       );
   }
@@ -315,10 +348,10 @@ export class Telemetry {
   /** A receiver reported dropping `count` events of an accepted request without naming them. */
   receiverDropped(tenant: string, sink: string, count: number, message: string): void {
     this.#receiverDropped.inc({ sink }, count);
-    const { log, suppressed } = this.#throttle.admit(`dropped:${tenant}`);
+    const { log, suppressed, suppressedAcrossTenants } = this.#admitTenant('dropped', tenant);
     if (log)
       this.log.warn(
-        { tenant, sink, events: count, message, suppressed },
+        { tenant, sink, events: count, message, suppressed, suppressedAcrossTenants },
         'the receiver accepted the request but reported dropping events (not retried: it does not say which)',
       );
   }

@@ -419,8 +419,8 @@ export class SqliteBuffer implements EventBuffer {
 
   #enqueue(c: Chunk): void {
     let q = this.#queues.get(c.tenant);
-    if (!q) this.#queues.set(c.tenant, (q = new TenantQueue(c.tenant)));
-    q.chunks.push(c);
+    if (!q) this.#queues.set(c.tenant, (q = new TenantQueue(c)));
+    else q.chunks.push(c);
     q.events += c.count;
     q.bytes += c.bytes;
     this.#events += c.count;
