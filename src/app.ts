@@ -69,7 +69,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     throw err;
   }
   const stored = buffer;
-  registerBacklogMetrics(telemetry.registry, () => stored.backlog());
+  registerBacklogMetrics(telemetry.registry, (oldest) => stored.backlog({ oldest }));
   const d = config.delivery;
   const dispatcher = new Dispatcher({
     buffer,
@@ -255,5 +255,15 @@ function registerGauges(t: Telemetry, buffer: SqliteBuffer, dispatcher: Dispatch
     buffer.admission() === 'full' ? 1 : 0,
   );
   t.gauge('logdriver_delivery_lanes', 'Tenants with a delivery lane.', () => dispatcher.lanes);
+  t.gauge(
+    'logdriver_delivery_queued_tenants',
+    'Tenants with stored events waiting for a delivery lane (more tenants than active lanes).',
+    () => dispatcher.queuedTenants,
+  );
+  t.gauge(
+    'logdriver_delivery_parked_tenants',
+    'Tenants backing off after a failed send, without a lane until their wait ends.',
+    () => dispatcher.parkedTenants,
+  );
   t.gauge('logdriver_delivery_sending_batches', 'Batches being sent now.', () => dispatcher.sending);
 }

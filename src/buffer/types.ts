@@ -104,8 +104,11 @@ export interface EventBuffer {
   whenOpen(): Promise<void>;
   /** Subscribes to commits; returns the unsubscribe function. */
   onCommit(listener: (notice: CommitNotice) => void): () => void;
-  /** Every tenant with stored events, its counts and oldest receive time. */
-  backlog(): Promise<TenantBacklog[]>;
+  /**
+   * Every tenant with stored events, its counts and oldest receive time; with `oldest`, only that many
+   * tenants, those whose oldest event is oldest, oldest first (cheap however many tenants there are).
+   */
+  backlog(options?: { readonly oldest?: number }): Promise<TenantBacklog[]>;
   /**
    * Leases the tenant's oldest unleased events: at most `maxEvents` and about `maxBytes` (always at least
    * one event when any is free). Undefined when the tenant has nothing unleased.

@@ -11,13 +11,15 @@ const SNAPSHOT_MS = 1_000;
 
 export function registerBacklogMetrics(
   registry: Registry,
-  backlog: () => Promise<readonly TenantBacklog[]>,
+  /** The `limit` tenants whose oldest event is oldest (a longer or unsorted list is sorted here). */
+  oldestBacklogs: (limit: number) => Promise<readonly TenantBacklog[]>,
   now: () => number = Date.now,
 ): void {
   let snapshot: { at: number; read: Promise<readonly TenantBacklog[]> } | undefined;
   const read = (): Promise<readonly TenantBacklog[]> => {
     const t = now();
-    if (!snapshot || t - snapshot.at > SNAPSHOT_MS) snapshot = { at: t, read: backlog().catch(() => []) };
+    if (!snapshot || t - snapshot.at > SNAPSHOT_MS)
+      snapshot = { at: t, read: oldestBacklogs(OLDEST_TENANTS_SHOWN).catch(() => []) };
     return snapshot.read;
   };
   const ageOf = (b: TenantBacklog): number => Math.max(0, now() - b.oldestReceivedAt) / 1000;
@@ -40,7 +42,6 @@ export function registerBacklogMetrics(
     registers: [registry],
     async collect() {
       const tenants = await read();
-      // Partial selection would do, but N is small and a scrape is rare: sort a copy of the list.
       const top = [...tenants]
         .sort((a, b) => a.oldestReceivedAt - b.oldestReceivedAt)
         .slice(0, OLDEST_TENANTS_SHOWN);

@@ -189,7 +189,7 @@ export class MemoryBuffer implements EventBuffer {
     return () => this.#listeners.delete(listener);
   }
 
-  backlog(): Promise<TenantBacklog[]> {
+  backlog(options?: { readonly oldest?: number }): Promise<TenantBacklog[]> {
     const fault = this.fault?.('backlog');
     if (fault) return Promise.reject(fault);
     const byTenant = new Map<
@@ -211,7 +211,11 @@ export class MemoryBuffer implements EventBuffer {
         });
       }
     }
-    return Promise.resolve([...byTenant.values()]);
+    const all = [...byTenant.values()];
+    if (options?.oldest === undefined) return Promise.resolve(all);
+    return Promise.resolve(
+      all.sort((a, b) => a.oldestReceivedAt - b.oldestReceivedAt).slice(0, options.oldest),
+    );
   }
 
   /** The greedy prefix of the tenant's unleased events: at most maxEvents, within maxBytes unless it is one. */

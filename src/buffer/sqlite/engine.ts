@@ -129,13 +129,22 @@ export class SqliteEngine {
 
   /** The chunk directory and ids: all a start needs (no chunk bytes are read). */
   snapshot(): Snapshot {
+    return { ...this.counters(), chunks: this.#st.directory.all() };
+  }
+
+  /** The snapshot without its chunk rows (read those one at a time with directory()). */
+  counters(): Omit<Snapshot, 'chunks'> {
     return {
       bufferId: this.#st.meta.get('buffer_id')!.value,
       nextSeq: Number(this.#st.meta.get('next_seq')!.value),
       nextChunkId: Number(this.#st.meta.get('next_chunk')!.value),
       deadLetters: this.#st.deadLetterCount.get()!.n,
-      chunks: this.#st.directory.all(),
     };
+  }
+
+  /** The chunk directory in id order, one row at a time. */
+  directory(): IterableIterator<ChunkRow> {
+    return this.#st.directory.iterate();
   }
 
   /** Writes one commit's inserts, rewrites, deletes, retry marks and dead letters in one transaction. */

@@ -136,7 +136,9 @@ export class SqliteBuffer implements EventBuffer {
     let keyWarning: string | undefined;
     try {
       const engine = new SqliteEngine(opts);
-      snap = engine.snapshot();
+      snap = engine.counters();
+      // Row by row: a million-tenant directory read with all() held every row object at once (~1 GB).
+      for (const row of engine.directory()) this.#enqueue(newChunk(row));
       keyWarning = engine.keyWarning;
       engine.close();
     } catch (err) {
@@ -153,7 +155,6 @@ export class SqliteBuffer implements EventBuffer {
     this.#nextSeq = snap.nextSeq;
     this.#nextChunkId = snap.nextChunkId;
     this.#deadLetters = snap.deadLetters;
-    for (const row of snap.chunks) this.#enqueue(newChunk(row));
     const workerData: EngineOptions = {
       dataDir: opts.dataDir,
       synchronous: opts.synchronous,
@@ -445,16 +446,29 @@ export class SqliteBuffer implements EventBuffer {
 
   // ---- delivery -------------------------------------------------------------------------------------
 
-  backlog(): Promise<TenantBacklog[]> {
-    const out: TenantBacklog[] = [];
-    for (const q of this.#queues.values())
-      out.push({
-        tenant: q.tenant,
-        events: q.events,
-        bytes: q.bytes,
-        oldestReceivedAt: q.chunks[0]!.firstReceivedAt,
-      });
-    return Promise.resolve(out);
+  backlog(options?: { readonly oldest?: number }): Promise<TenantBacklog[]> {
+    const limit = options?.oldest;
+    const view = (q: TenantQueue): TenantBacklog => ({
+      tenant: q.tenant,
+      events: q.events,
+      bytes: q.bytes,
+      oldestReceivedAt: q.chunks[0]!.firstReceivedAt,
+    });
+    if (limit === undefined) return Promise.resolve(Array.from(this.#queues.values(), view));
+    // A bounded insertion into the `limit` oldest, allocating nothing per tenant: /metrics asks this at every
+    // scrape, and a copy and sort of a million tenants took the main thread about a second.
+    const top: TenantQueue[] = [];
+    const at = (q: TenantQueue): number => q.chunks[0]!.firstReceivedAt;
+    for (const q of this.#queues.values()) {
+      if (limit <= 0) break;
+      const t = at(q);
+      if (top.length === limit && t >= at(top[limit - 1]!)) continue;
+      let i = top.length;
+      while (i > 0 && at(top[i - 1]!) > t) i--;
+      top.splice(i, 0, q);
+      if (top.length > limit) top.pop();
+    }
+    return Promise.resolve(top.map(view));
   }
 
   /** One tenant's backlog, from the chunk directory; undefined when it has nothing stored. */

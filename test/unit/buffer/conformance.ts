@@ -281,6 +281,34 @@ export function bufferConformance(name: string, open: OpenBuffer, options: Confo
       ]);
     });
 
+    it('lists only the N tenants whose oldest event is oldest, oldest first, when asked for them', async () => {
+      const b = openHere();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 0, maxLength: 40 }),
+          fc.integer({ min: 0, max: 12 }),
+          async (times, limit) => {
+            // A fresh set of tenant names per run; tenants left by earlier runs are older than every time here.
+            const run = `r${Math.random().toString(36).slice(2, 8)}-`;
+            const base = Date.now() + 10_000;
+            await b.append(times.flatMap((t, i) => eventsFor(`${run}${i}`, 1, 0, base + t)));
+            const all = (await b.backlog()).filter((x) => x.tenant.startsWith(run));
+            const expected = all
+              .map((x) => x.oldestReceivedAt)
+              .sort((x, y) => x - y)
+              .slice(0, limit);
+            const mine = (await b.backlog({ oldest: 100_000 })).filter((x) => x.tenant.startsWith(run));
+            const top = mine.slice(0, limit);
+            expect(top.map((x) => x.oldestReceivedAt)).toEqual(expected);
+            expect((await b.backlog({ oldest: limit })).length).toBe(
+              Math.min(limit, (await b.backlog()).length),
+            );
+          },
+        ),
+        { numRuns: 30 },
+      );
+    });
+
     it('announces each commit per tenant, and stops notifying an unsubscribed listener', async () => {
       const b = openHere();
       const seen: Parameters<Parameters<EventBuffer['onCommit']>[0]>[0][] = [];
