@@ -4,7 +4,8 @@
 // test (every scenario has the same param names in both sizes, all positive). `service` is merged over
 // the harness's base service config, so a scenario's tuning is visible here rather than buried in code.
 
-export type ScenarioName = 'journal' | 'ingest' | 'e2e' | 'outage' | 'soak' | 'restart' | 'tenants' | 'sinks';
+export type ScenarioName =
+  'journal' | 'ingest' | 'e2e' | 'outage' | 'soak' | 'restart' | 'tenants' | 'sinks' | 'flood';
 
 export interface ScenarioSpec {
   readonly name: ScenarioName;
@@ -16,6 +17,8 @@ export interface ScenarioSpec {
   readonly quick: Readonly<Record<string, number>>;
   /** Merged over the base service config of every service run of the scenario. */
   readonly service?: Readonly<Record<string, unknown>>;
+  /** Zipf exponent over the producer's tenants (0 = uniform); the generator's default when absent. */
+  readonly skew?: number;
   /** Extra mock-sink flags, by role. */
   readonly sinkArgs?: Readonly<Record<string, readonly string[]>>;
   /** false: run only by name, not by `bench quick` / `bench all` (a comparison on demand). Default true. */
@@ -85,6 +88,18 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     // HEC and Cloud Logging latency origin); ackDelayMs: the mock HEC's indexing delay for useAck.
     full: { count: 1_000_000, rate: 5000, seconds: 10, tenants: 10, ackDelayMs: 100 },
     quick: { count: 200_000, rate: 5000, seconds: 6, tenants: 10, ackDelayMs: 100 },
+    suite: false,
+  },
+  {
+    // `restart` with a tenant flood (issue 10): uniform over as many tenant ids as events, so most tenants
+    // hold one event; its build rate against `restart`'s is the flood's ingest cost.
+    name: 'flood',
+    title: 'restart on a tenant flood (as many tenant ids as events, uniform): build rate, RSS, drain',
+    full: { count: 1_000_000, tenants: 1_000_000 },
+    quick: { count: 100_000, tenants: 100_000 },
+    skew: 0,
+    service: { delivery: { retry: { initialMs: 600_000, maxMs: 900_000 } } },
+    sinkArgs: { main: ['--mode', 'down'] },
     suite: false,
   },
 ];

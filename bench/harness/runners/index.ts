@@ -17,6 +17,7 @@ export const RUNNERS: Readonly<Record<ScenarioName, Runner>> = Object.freeze({
   outage: runOutage,
   soak: runSoak,
   restart: runRestart,
+  flood: runRestart,
   tenants: runTenants,
   sinks: runSinks,
 });

@@ -1,5 +1,6 @@
 // `restart`: build a large backlog with the sink down, stop the service with SIGTERM, start it again on
 // the same data with the sink up: time to the first delivery, drain rate, RSS with the backlog, no loss.
+// `flood` runs the same with as many tenant ids as events (a `skew` of 0 spreads them uniformly).
 import { artifactsOnly, type BenchContext } from '../context.js';
 import { startProducer } from '../producer.js';
 import { param, type ScenarioSpec } from '../../scenarios/index.js';
@@ -12,9 +13,10 @@ export async function runRestart(
   spec: ScenarioSpec,
 ): Promise<RunnerOutput> {
   const count = param(params, 'count');
-  const sink = await ctx.startSink('restart.sink', spec.sinkArgs?.main ?? ['--mode', 'down']);
+  const name = spec.name;
+  const sink = await ctx.startSink(`${name}.sink`, spec.sinkArgs?.main ?? ['--mode', 'down']);
   try {
-    const build = ctx.newRun('restart-build');
+    const build = ctx.newRun(`${name}-build`);
     const svc1 = await ctx.startService(build, sink.url, spec.service ?? {});
     const producer = startProducer(ctx.children, {
       name: `${build.name}.send`,
@@ -22,9 +24,10 @@ export async function runRestart(
       target: zmqTarget(svc1),
       count,
       tenants: param(params, 'tenants'),
+      ...(spec.skew !== undefined && { skew: spec.skew }),
     });
     const built = await watchService(ctx, svc1, {
-      label: 'restart: backlog',
+      label: `${name}: backlog`,
       total: count,
       value: (c) => c.committed,
       until: (c) => c.committed >= count,
@@ -32,22 +35,22 @@ export async function runRestart(
     });
     const sent = await producer.done;
     const stopped = await svc1.stop();
-    const buildArt = await ctx.finishRun(build, `restart, build: ${count} events, sink down`);
+    const buildArt = await ctx.finishRun(build, `${name}, build: ${count} events, sink down`);
 
     await sink.control({ mode: 'ok' });
     await sink.reset();
     // Same data directory, new stats file: the second process drains what the first one stored.
-    const drain = ctx.newRun('restart-drain', build.dataDir);
+    const drain = ctx.newRun(`${name}-drain`, build.dataDir);
     const svc2 = await ctx.startService(drain, sink.url, {});
     const drained = await watchService(ctx, svc2, {
-      label: 'restart: drain',
+      label: `${name}: drain`,
       total: count,
       value: (c) => c.delivered,
       until: (c) => c.delivered >= count && c.stored === 0,
     });
     const report = await sink.report();
     await svc2.stop();
-    const drainArt = await ctx.finishRun(drain, `restart, drain: ${count} stored events, sink up`);
+    const drainArt = await ctx.finishRun(drain, `${name}, drain: ${count} stored events, sink up`);
     const firstDelivery = report.firstAt === null ? NaN : report.firstAt - svc2.spawnedAt;
     const drainMs = report.firstAt !== null && report.lastAt !== null ? report.lastAt - report.firstAt : NaN;
     const findings: Finding[] = [
@@ -87,6 +90,7 @@ export async function runRestart(
         peer: 'rss',
       },
       { measure: 'DB size with backlog', value: buildArt.finalDbBytes, unit: 'bytes' },
+      { measure: 'tenants delivered', value: Object.keys(report.perTenant).length, unit: 'count' },
       {
         measure: 'lost (sent - unique)',
         value: sent.sent - report.unique,

@@ -20,7 +20,7 @@ describe('resolveScenarios', () => {
 
   it('refuses an unknown name, listing the valid ones', () => {
     expect(() => resolveScenarios('nope', false)).toThrow(
-      /journal, ingest, e2e, outage, soak, restart, tenants, sinks, quick, all/,
+      /journal, ingest, e2e, outage, soak, restart, tenants, sinks, flood, quick, all/,
     );
   });
 });

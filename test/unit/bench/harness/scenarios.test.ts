@@ -18,7 +18,7 @@ import { baseServiceConfig, deepMerge } from '../../../../bench/harness/service.
 describe('scenario table', () => {
   it('lists the seven suite scenarios once each, in suite order, and sinks by name only', () => {
     expect(SUITE_NAMES).toEqual(['journal', 'ingest', 'e2e', 'outage', 'soak', 'restart', 'tenants']);
-    expect(SCENARIO_NAMES).toEqual([...SUITE_NAMES, 'sinks']);
+    expect(SCENARIO_NAMES).toEqual([...SUITE_NAMES, 'sinks', 'flood']);
     expect(new Set(SCENARIO_NAMES).size).toBe(SCENARIOS.length);
   });
 
