@@ -120,6 +120,8 @@ export class Lane {
 
   /** Failed sends carried over from a parked predecessor (the first #run counts on from it). */
   #carriedAttempt = 0;
+  /** Made from a parked predecessor's memo: its first lease's stored wait is already over. */
+  #resumed = false;
   /** Events the first claim is limited to (a parked predecessor's lease; 0: no limit). */
   #resend = 0;
   /** Set when #run handed its lease back to park the tenant until `wakeAt` (see #mayPark). */
@@ -135,6 +137,7 @@ export class Lane {
       this.#lastDeliveredAt = memo.lastDeliveredAt;
       this.#carriedAttempt = memo.attempt;
       this.#resend = memo.resend;
+      this.#resumed = true;
     }
   }
 
@@ -330,16 +333,30 @@ export class Lane {
     let attempt = Math.max(lease.attempts, this.#carriedAttempt);
     this.#carriedAttempt = 0;
     // A wait stored by an earlier process (a long Retry-After, a long back-off) is not kept beyond
-    // retry.initialMs: a restart retries now. (Within one process a backing-off lease never comes back here.)
-    const stored = Math.min(lease.notBefore - Date.now(), this.#s.retry.initialMs);
+    // retry.initialMs: a restart retries now. A lane resumed after a park has had its wait already.
+    const resumed = this.#resumed;
+    this.#resumed = false;
+    const stored = resumed ? 0 : Math.min(lease.notBefore - Date.now(), this.#s.retry.initialMs);
     if (stored > 0 && slotHeld) {
       // No slot is held through a sleep: other tenants may send meanwhile.
       this.#d.limiter.release();
       slotHeld = false;
     }
-    if (stored > 0 && !(await this.#sleep(stored))) {
-      buffer.release(lease);
-      return;
+    if (stored > 0) {
+      // Parked like any back-off: with a million tenants restarting on stored waits, lanes sleeping here held
+      // every active place and the drain crawled.
+      if (this.#mayPark(undefined, 0, this.#inFlight)) {
+        this.#park = { wakeAt: Date.now() + stored, attempt, resend: lease.count };
+        buffer.release(lease);
+        return;
+      }
+      this.#d.onBackoff?.(this, true);
+      const slept = await this.#sleep(stored);
+      this.#d.onBackoff?.(this, false);
+      if (!slept) {
+        buffer.release(lease);
+        return;
+      }
     }
     const poison = this.#s.poison;
     const isolation = poison ? new Isolation(poison.bisectAfterFailures, lease.attempts) : undefined;
@@ -427,7 +444,7 @@ export class Lane {
       }
       // A hold is not the events' failure: no attempt is recorded against them (nor a wait to keep).
       if (!hold) await this.#durably(() => buffer.retry(lease, Date.now() + delay));
-      if (this.#mayPark(isolation, partFailures.size)) {
+      if (this.#mayPark(isolation, partFailures.size, this.#inFlight - 1)) {
         // The lease goes back (its wait is stored) and the dispatcher wakes the tenant: a sleeping lane
         // per tenant is what a flood of tenant ids behind a down sink must not cost.
         this.#park = { wakeAt: Date.now() + delay, attempt, resend: lease.count };
@@ -450,11 +467,11 @@ export class Lane {
    * read or awaiting confirmation; a lease read ahead goes back with it) and no poison isolation is under
    * way (its state lives in this #run).
    */
-  #mayPark(isolation: Isolation | undefined, partFailures: number): boolean {
+  #mayPark(isolation: Isolation | undefined, partFailures: number, othersInFlight: number): boolean {
     return (
       this.#d.onSettled !== undefined &&
       !this.#stopping &&
-      this.#inFlight === 1 &&
+      othersInFlight === 0 &&
       !this.#reading &&
       this.#awaiting.length === 0 &&
       !this.#confirming &&

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SinkOutcome } from '../../../src/sinks/types.js';
 import { ScriptedSink } from '../../support/fake-sink.js';
 import { eventsFor, numberOf } from '../../support/fixtures.js';
-import { MemoryBuffer } from '../../support/memory-buffer.js';
+import { MemoryBuffer, MemoryStore } from '../../support/memory-buffer.js';
 import { Harness, until } from './harness.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -83,6 +83,25 @@ describe('a flood of tenant ids', () => {
     expect(sink.calls.map((c) => c.ids.length)).toEqual([2, 2, 2, 3]);
     expect(sink.calls[1]!.ids).toEqual(sink.calls[0]!.ids);
     expect(sink.calls[3]!.events.map(numberOf)).toEqual([2, 3, 4]);
+  });
+
+  it('a restart on waits stored by the previous process parks them all at once, not 256 at a time', async () => {
+    // Each tenant's events carry a long stored wait (a back-off of the process before): the restart shortens it
+    // to retry.initialMs, and those waits are parked, so they never hold the active places of the lanes.
+    const store = new MemoryStore();
+    const before = new MemoryBuffer({ store });
+    const n = 600;
+    for (let i = 0; i < n; i++) {
+      await before.append(eventsFor(tenant(i), 1));
+      await before.retry((await before.claim(tenant(i), 10, 1 << 20))!, Date.now() + 60 * 60_000);
+    }
+    await before.close();
+    const buffer = new MemoryBuffer({ store });
+    const h = await start(new Harness({ buffer, lane: { retry: { initialMs: 1500, maxMs: 1500 } } }));
+    await until(() => expect(h.dispatcher.parkedTenants).toBe(n), 1000);
+    expect(h.fallback.calls).toHaveLength(0);
+    await h.drained();
+    expect(new Set(h.fallback.calls.map((c) => c.tenant)).size).toBe(n);
   });
 
   it('a tenant waiting behind busy lanes is served: busy lanes give up their room at a batch boundary', async () => {
