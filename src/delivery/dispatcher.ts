@@ -5,6 +5,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { Lane, type LaneMemo, type LaneSettings, type LaneStatus } from './lane.js';
 import { Limiter } from './limiter.js';
 import type { Router } from './router.js';
+import { WaitQueue } from './wait-queue.js';
 import { WakeQueue } from './wake-queue.js';
 
 /** A scan waits at least this many times its own last duration after it (see #schedulePoll). */
@@ -44,7 +45,7 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #lanes = new Map<string, Lane>();
   /** Tenants with events and no lane, oldest first. */
-  readonly #queued = new Map<string, number>();
+  readonly #queued = new WaitQueue();
   /** What queued tenants that were parked carry to their next lane. */
   readonly #memos = new Map<string, LaneMemo>();
   /** Parked tenants: when each wakes, and its memo. */
@@ -139,13 +140,9 @@ export class Dispatcher {
     }
     // Parked: its sink failed; new events wait with the old ones until the back-off ends.
     if (this.#parked.has(tenant)) return;
-    const queuedSince = this.#queued.get(tenant);
-    if (queuedSince !== undefined) {
-      if (oldestReceivedAt < queuedSince) this.#queued.set(tenant, oldestReceivedAt);
-      return;
-    }
-    if (this.#queued.size === 0 && this.#makeRoom()) this.#open(tenant, count, oldestReceivedAt);
-    else this.#queued.set(tenant, oldestReceivedAt);
+    if (this.#queued.get(tenant) !== undefined) this.#queued.add(tenant, oldestReceivedAt);
+    else if (this.#queued.size === 0 && this.#makeRoom()) this.#open(tenant, count, oldestReceivedAt);
+    else this.#queued.add(tenant, oldestReceivedAt);
   }
 
   /** Lanes that count against the bound: alive, and not sleeping through a back-off. */
@@ -205,7 +202,7 @@ export class Dispatcher {
     if (this.#queued.size === 0 || !lane.betweenBatches) return false;
     // Tenants are waiting: this one goes to the back of the queue with what it has left.
     this.#retire(lane);
-    this.#queued.set(lane.tenant, lane.unreadSince ?? Date.now());
+    this.#queued.add(lane.tenant, lane.unreadSince ?? Date.now());
     this.#openQueued();
     return true;
   };
@@ -234,7 +231,7 @@ export class Dispatcher {
     if (!parked) return;
     this.#parked.delete(tenant);
     this.#memos.set(tenant, parked.memo);
-    if (!this.#queued.has(tenant)) this.#queued.set(tenant, parked.wakeAt);
+    this.#queued.add(tenant, parked.wakeAt);
   }
 
   /** One timer, for the earliest wake-up. */
@@ -263,8 +260,7 @@ export class Dispatcher {
   /** Opens lanes for waiting tenants, oldest first, while there is room. */
   #openQueued(): void {
     while (this.#queued.size > 0 && !this.#closed && this.#makeRoom()) {
-      const [tenant, since] = this.#queued.entries().next().value as [string, number];
-      this.#queued.delete(tenant);
+      const { tenant, since } = this.#queued.shift()!;
       // The count is not known here: a full batch's worth makes the lane read at once (never later than due).
       this.#open(tenant, this.#o.lane.batchSize, since);
     }
