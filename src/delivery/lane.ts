@@ -230,16 +230,18 @@ export class Lane {
     void slot
       .then(() => {
         if (gated) this.#slot = true;
-        if (this.#stopping) throw new LaneStopped();
+        if (this.#stopping || this.#retired) throw new LaneStopped();
         return this.#d.buffer.claim(this.tenant, maxEvents, maxBytes);
       })
       .then((lease) => {
         this.#reading = false;
         this.#took(lease);
         this.#applyHintsFromRead();
-        if (lease && this.#stopping) this.#d.buffer.release(lease);
+        // A lane retired meanwhile (parked, or its room given up) hands a lease read ahead back at once.
+        const gone = this.#stopping || this.#retired;
+        if (lease && gone) this.#d.buffer.release(lease);
         else if (lease) this.#ready.push(lease);
-        if (!lease || this.#stopping) this.#dropSlot();
+        if (!lease || gone) this.#dropSlot();
         // Nothing found: the dispatcher may retire the lane now (a lane that just got a lease keeps it).
         if (!lease && this.#d.onSettled?.(this)) return;
         this.pump();

@@ -85,6 +85,21 @@ describe('a flood of tenant ids', () => {
     expect(sink.calls[3]!.events.map(numberOf)).toEqual([2, 3, 4]);
   });
 
+  it('a parked tenant with more events than a batch loses none: a lease read ahead goes back with it', async () => {
+    // A stored wait parks the lane as its first batch starts, while it reads its next batch ahead: that lease
+    // must go back to the buffer, not stay with the retired lane (its events would wait for a restart).
+    const store = new MemoryStore();
+    const before = new MemoryBuffer({ store });
+    await before.append(eventsFor('acme', 95));
+    await before.retry((await before.claim('acme', 10, 1 << 20))!, Date.now() + 60 * 60_000);
+    await before.close();
+    const buffer = new MemoryBuffer({ store });
+    const h = await start(new Harness({ buffer, lane: { retry: { initialMs: 20, maxMs: 20 } } }));
+    await h.drained();
+    const delivered = h.fallback.calls.flatMap((c) => c.events.map(numberOf));
+    expect(delivered).toEqual(Array.from({ length: 95 }, (_, i) => i));
+  });
+
   it('a restart on waits stored by the previous process parks them all at once, not 256 at a time', async () => {
     // Each tenant's events carry a long stored wait (a back-off of the process before): the restart shortens it
     // to retry.initialMs, and those waits are parked, so they never hold the active places of the lanes.
