@@ -5,17 +5,9 @@ import type { SinkOutcome } from '../../../src/sinks/types.js';
 import { ScriptedSink } from '../../support/fake-sink.js';
 import { eventsFor, numberOf } from '../../support/fixtures.js';
 import { MemoryBuffer, MemoryStore } from '../../support/memory-buffer.js';
-import { Harness, until } from './harness.js';
+import { closeStarted, Harness, start, until } from './harness.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-});
-async function start(h: Harness): Promise<Harness> {
-  closers.push(() => h.dispatcher.close(0));
-  await h.dispatcher.start();
-  return h;
-}
+afterEach(closeStarted);
 
 /** The active-lane bound with maxInFlight 8 (the dispatcher's floor). */
 const BOUND = 256;

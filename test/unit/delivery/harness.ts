@@ -71,6 +71,19 @@ export class Harness {
   }
 }
 
+const started: Harness[] = [];
+
+/** Starts the harness's dispatcher; closeStarted() (in an afterEach) closes every one started so. */
+export async function start(h: Harness): Promise<Harness> {
+  started.push(h);
+  await h.dispatcher.start();
+  return h;
+}
+
+export async function closeStarted(): Promise<void> {
+  for (const h of started.splice(0)) await h.dispatcher.close(0);
+}
+
 /** Waits until `check` stops throwing (for sink calls to arrive). */
 export function until(check: () => void, timeout = 10_000): Promise<void> {
   return vi.waitFor(check, { timeout, interval: 5 });

@@ -6,17 +6,9 @@ import { Dispatcher, Router } from '../../../src/delivery/index.js';
 import { ScriptedSink } from '../../support/fake-sink.js';
 import { eventsFor, silentTelemetry } from '../../support/fixtures.js';
 import { MemoryBuffer, MemoryStore } from '../../support/memory-buffer.js';
-import { Harness, lane, until } from './harness.js';
+import { closeStarted, Harness, lane, start, until } from './harness.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-});
-async function start(h: Harness): Promise<Harness> {
-  closers.push(() => h.dispatcher.close(0));
-  await h.dispatcher.start();
-  return h;
-}
+afterEach(closeStarted);
 
 const HOUR = 60 * 60 * 1000;
 const throttled = { kind: 'retry', status: 429, reason: 'HTTP 429', retryAfterMs: 15 * 60_000 } as const;
@@ -92,15 +84,18 @@ describe('retry now', () => {
       pollIntervalMs: HOUR,
       random: () => 0.5,
     });
-    closers.push(() => dispatcher.close(0));
     await dispatcher.start();
-    await buffer.append([...eventsFor('acme', 1), ...eventsFor('globex', 1)]);
-    await until(() => expect(sinks.acme.calls.length + sinks.globex.calls.length).toBe(2));
-    fail = false;
-    // Only a secret changed: still a change of acme's sink.
-    router.update(config('new-token'), 0);
-    await until(() => expect(sinks.acme.calls).toHaveLength(2), 2000);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sinks.globex.calls).toHaveLength(1);
+    try {
+      await buffer.append([...eventsFor('acme', 1), ...eventsFor('globex', 1)]);
+      await until(() => expect(sinks.acme.calls.length + sinks.globex.calls.length).toBe(2));
+      fail = false;
+      // Only a secret changed: still a change of acme's sink.
+      router.update(config('new-token'), 0);
+      await until(() => expect(sinks.acme.calls).toHaveLength(2), 2000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sinks.globex.calls).toHaveLength(1);
+    } finally {
+      await dispatcher.close(0);
+    }
   });
 });
