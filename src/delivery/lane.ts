@@ -347,7 +347,7 @@ export class Lane {
     if (stored > 0) {
       // Parked like any back-off: with a million tenants restarting on stored waits, lanes sleeping here held
       // every active place and the drain crawled.
-      if (this.#mayPark(undefined, 0, this.#inFlight)) {
+      if (this.#mayPark(undefined, 0, this.#inFlight, lease.count)) {
         this.#park = { wakeAt: Date.now() + stored, attempt, resend: lease.count };
         buffer.release(lease);
         return;
@@ -446,7 +446,7 @@ export class Lane {
       }
       // A hold is not the events' failure: no attempt is recorded against them (nor a wait to keep).
       if (!hold) await this.#durably(() => buffer.retry(lease, Date.now() + delay));
-      if (this.#mayPark(isolation, partFailures.size, this.#inFlight - 1)) {
+      if (this.#mayPark(isolation, partFailures.size, this.#inFlight - 1, lease.count)) {
         // The lease goes back (its wait is stored) and the dispatcher wakes the tenant: a sleeping lane
         // per tenant is what a flood of tenant ids behind a down sink must not cost.
         this.#park = { wakeAt: Date.now() + delay, attempt, resend: lease.count };
@@ -467,9 +467,15 @@ export class Lane {
   /**
    * A lane may hand its back-off to the dispatcher when this batch is all it has going (nothing else sent,
    * read or awaiting confirmation; a lease read ahead goes back with it) and no poison isolation is under
-   * way (its state lives in this #run).
+   * way (its state lives in this #run). A lease of one event has nothing to isolate: its event is a suspect
+   * after one failure, but what goes next is the same event alone, and its attempts are stored.
    */
-  #mayPark(isolation: Isolation | undefined, partFailures: number, othersInFlight: number): boolean {
+  #mayPark(
+    isolation: Isolation | undefined,
+    partFailures: number,
+    othersInFlight: number,
+    leaseCount: number,
+  ): boolean {
     return (
       this.#d.onSettled !== undefined &&
       !this.#stopping &&
@@ -477,7 +483,7 @@ export class Lane {
       !this.#reading &&
       this.#awaiting.length === 0 &&
       !this.#confirming &&
-      (isolation === undefined || isolation.whole) &&
+      (isolation === undefined || isolation.whole || leaseCount === 1) &&
       partFailures === 0
     );
   }
