@@ -16,7 +16,11 @@ describe('config refresh', () => {
     cleanups.length = 0;
   });
 
-  it('routes a tenant to its new sink after the file changes, and keeps running on a broken edit', async () => {
+  /**
+   * A service started from a config file routing acme to `before`, with `configRefreshIntervalMs` as given;
+   * write(url) rewrites the file to route acme to url. Everything is closed after the test.
+   */
+  async function startWithTwoSinks(configRefreshIntervalMs: number) {
     const dir = tempDir();
     const before = await startMockSink({ keepEvents: true });
     const after = await startMockSink({ keepEvents: true });
@@ -31,7 +35,7 @@ describe('config refresh', () => {
         file,
         JSON.stringify(
           testConfig(join(dir.path, 'data'), {
-            configRefreshIntervalMs: 50,
+            configRefreshIntervalMs,
             tenants: { acme: { sink: { type: 'http', url } } },
           }),
         ),
@@ -42,7 +46,11 @@ describe('config refresh', () => {
     const push = new Push();
     push.connect(service.endpoints.zmq!);
     cleanups.push(() => push.close());
+    return { before, after, write, push, file };
+  }
 
+  it('routes a tenant to its new sink after the file changes, and keeps running on a broken edit', async () => {
+    const { before, after, write, push, file } = await startWithTwoSinks(50);
     await push.send(event('acme', 0));
     await before.waitFor((r) => r.unique === 1, 10_000);
 
@@ -60,31 +68,7 @@ describe('config refresh', () => {
   });
 
   it('applies an edited file without any refresh interval (the file is watched)', async () => {
-    const dir = tempDir();
-    const before = await startMockSink({ keepEvents: true });
-    const after = await startMockSink({ keepEvents: true });
-    cleanups.push(
-      dir.remove,
-      () => before.close(),
-      () => after.close(),
-    );
-    const file = join(dir.path, 'logdriver.json');
-    const write = (url: string) =>
-      writeFileSync(
-        file,
-        JSON.stringify(
-          testConfig(join(dir.path, 'data'), {
-            configRefreshIntervalMs: 0,
-            tenants: { acme: { sink: { type: 'http', url } } },
-          }),
-        ),
-      );
-    write(before.url);
-    const service = await startService(loadConfig({ file }), { log: silentLogger(), configFile: file });
-    cleanups.push(() => service.stop());
-    const push = new Push();
-    push.connect(service.endpoints.zmq!);
-    cleanups.push(() => push.close());
+    const { before, after, write, push } = await startWithTwoSinks(0);
     await push.send(event('acme', 0));
     await before.waitFor((r) => r.unique === 1, 10_000);
 
