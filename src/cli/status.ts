@@ -6,11 +6,11 @@ import {
   DEFAULT_ADMIN_URL,
   addApiFlags,
   formatAge,
-  formatBytes,
   printable,
   withApi,
   type ApiFlags,
 } from './admin-client.js';
+import { formatBytes } from '../config/units.js';
 
 export interface TenantPage {
   total: number;

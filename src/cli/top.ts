@@ -15,11 +15,11 @@ import {
   DEFAULT_ADMIN_URL,
   addApiFlags,
   formatAge,
-  formatBytes,
   printable,
   withApi,
   type ApiFlags,
 } from './admin-client.js';
+import { formatBytes } from '../config/units.js';
 
 export const TOP_SORTS = ['backlog', 'rate', 'age', 'errors'] as const;
 export type TopSort = (typeof TOP_SORTS)[number];

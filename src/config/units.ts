@@ -37,3 +37,15 @@ export function parseListen(input: string): ListenAddress | undefined {
   if (port > 65535) return undefined;
   return { host: (m[1] ?? m[2])!, port };
 }
+
+/** A byte count for people (the status page, `logdriver status` and `top`): 1023 B, 29.3 KiB, 1.0 GiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}

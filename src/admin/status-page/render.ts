@@ -3,6 +3,7 @@
 // and error reasons are chosen by producers and sinks.
 import type { Series } from '../rates.js';
 import type { StatusView, TenantState, TenantView } from '../source.js';
+import { formatBytes } from '../../config/units.js';
 import { CSS, REFRESH_MS, SCRIPT } from './assets.js';
 
 /** The sorts the page offers (each also a /v1/tenants sort). */
@@ -41,17 +42,6 @@ export function escapeHtml(value: unknown): string {
 
 function count(n: number): string {
   return Math.round(n).toLocaleString('en-US');
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 export function formatDuration(ms: number): string {

@@ -1,7 +1,8 @@
-// Property tests for the config unit parsers: byte sizes and listen addresses round-trip and never throw.
+// Property tests for the config unit parsers (byte sizes and listen addresses round-trip and never throw), and the byte formatter.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseByteSize, parseListen } from '../../../src/config/index.js';
+import { formatBytes } from '../../../src/config/units.js';
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -127,5 +128,16 @@ describe('parseListen', () => {
         );
       }),
     );
+  });
+});
+
+describe('formatBytes', () => {
+  it('prints bytes below 1 KiB exactly and larger sizes in binary units with one decimal', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1024)).toBe('1.0 KiB');
+    expect(formatBytes(30_000)).toBe('29.3 KiB');
+    expect(formatBytes(1024 ** 3)).toBe('1.0 GiB');
+    expect(formatBytes(5 * 1024 ** 5)).toBe('5120.0 TiB');
   });
 });
