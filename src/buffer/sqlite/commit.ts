@@ -50,6 +50,11 @@ export class Commit {
     for (const seq of seqs) this.#letterDeletes.push(seq);
   }
 
+  /** True when this commit changes the chunk (its object must stay the one in the directory until then). */
+  holds(c: Chunk): boolean {
+    return this.#wholeChunks.has(c) || this.#lines.has(c) || this.#retries.has(c);
+  }
+
   /** The promise every append of this commit shares. */
   appendTurn(): Promise<void> {
     return (this.#appends ??= new Deferred()).promise;

@@ -17,17 +17,8 @@ import type {
   TenantBacklog,
 } from '../types.js';
 import { Commit, type Settled } from './commit.js';
-import {
-  FREE,
-  GONE,
-  LEASED,
-  OpenChunk,
-  TenantQueue,
-  freeCount,
-  newChunk,
-  split,
-  type Chunk,
-} from './chunks.js';
+import { FREE, GONE, LEASED, OpenChunk, freeCount, split, type Chunk, type TenantQueue } from './chunks.js';
+import { ChunkDirectory } from './directory.js';
 import { DB_FILE, SqliteEngine, pack, unpack, type EngineOptions, type Packed } from './engine.js';
 import { unreadableChunkLetter } from './keyring.js';
 import { ChunkLease, type Part } from './lease.js';
@@ -81,12 +72,8 @@ export class SqliteBuffer implements EventBuffer {
   readonly #worker: WorkerClient;
   readonly #prefix: string;
   readonly #listeners = new Set<(n: CommitNotice) => void>();
-  /** The chunk directory: every committed chunk, per tenant in order. */
-  readonly #queues = new Map<string, TenantQueue>();
-  #events = 0;
-  #bytes = 0;
-  /** Chunks in the directory (stats() is read by every gauge: no walk over a flood of tenants). */
-  #chunks = 0;
+  /** The chunk directory: every committed chunk, per tenant in order, and the counts. */
+  readonly #dir = new ChunkDirectory();
   #deadLetters: number;
   #cachedBytes = 0;
   #nextSeq: number;
@@ -97,8 +84,11 @@ export class SqliteBuffer implements EventBuffer {
   /** Events (and their bytes) appended and not yet committed, the running commit's included. */
   #pendingEvents = 0;
   #pendingBytes = 0;
-  /** What the next commit will carry besides appends. */
+  /** What the next commit will carry besides appends, and the one running. */
   #next = new Commit();
+  #running: Commit | undefined;
+  /** Chunks whose bytes are being read back (a load in flight): they must not turn cold meanwhile. */
+  readonly #loadingNow = new Set<Chunk>();
   #firstChangeAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #immediate = false;
@@ -140,7 +130,7 @@ export class SqliteBuffer implements EventBuffer {
       const engine = new SqliteEngine(opts);
       snap = engine.counters();
       // Row by row: a million-tenant directory read with all() held every row object at once (~1 GB).
-      for (const row of engine.directory()) this.#enqueue(newChunk(row));
+      for (const row of engine.directory()) this.#dir.add(row, undefined);
       keyWarning = engine.keyWarning;
       engine.close();
     } catch (err) {
@@ -204,7 +194,7 @@ export class SqliteBuffer implements EventBuffer {
   }
 
   admission(): Admission {
-    if (this.#diskFull || this.#bytes + this.#pendingBytes >= this.#o.maxBytes) return 'full';
+    if (this.#diskFull || this.#dir.bytes + this.#pendingBytes >= this.#o.maxBytes) return 'full';
     if (this.#pendingEvents >= this.#o.maxPendingEvents || this.#pendingBytes >= 4 * this.#o.commitMaxBytes)
       return 'busy';
     return 'open';
@@ -265,6 +255,7 @@ export class SqliteBuffer implements EventBuffer {
     this.#timer = undefined;
     const commit = this.#next;
     this.#next = new Commit();
+    this.#running = commit;
     this.#firstChangeAt = 0;
     const chunks = [...this.#sealed, ...this.#open.values()];
     this.#sealed = [];
@@ -305,18 +296,17 @@ export class SqliteBuffer implements EventBuffer {
     };
     this.#inFlight = this.#worker.call<number>({ op: 'commit', ops }).then(
       (seconds) => {
+        this.#running = undefined;
         this.#pendingEvents -= events;
         this.#pendingBytes -= bytes;
         const notice = new Map<string, { count: number; firstReceivedAt: number }>();
-        for (const i of inserts) {
-          const chunk = newChunk(
-            i.row,
-            this.#cachedBytes + i.row.bytes <= this.#o.cacheMaxBytes ? i.lines : undefined,
-          );
-          this.#enqueue(chunk);
-          const n = notice.get(chunk.tenant);
-          if (n) n.count += chunk.count;
-          else notice.set(chunk.tenant, { count: chunk.count, firstReceivedAt: chunk.firstReceivedAt });
+        for (const { row, lines } of inserts) {
+          const cached = this.#cachedBytes + row.bytes <= this.#o.cacheMaxBytes;
+          this.#dir.add(row, cached ? lines : undefined);
+          if (cached) this.#cachedBytes += lines.length;
+          const n = notice.get(row.tenant);
+          if (n) n.count += row.count;
+          else notice.set(row.tenant, { count: row.count, firstReceivedAt: row.firstReceivedAt });
         }
         this.#applySettled(settled);
         if (this.#diskFull) this.#checkDisk();
@@ -330,6 +320,7 @@ export class SqliteBuffer implements EventBuffer {
         if (notice.size > 0) for (const l of this.#listeners) l(notice);
       },
       (err: unknown) => {
+        this.#running = undefined;
         // Nothing of this commit is stored: its appends fail (ZeroMQ keeps its events and appends them
         // again; HTTP answers 5xx), and its settles fail so the lanes retry them.
         this.#pendingEvents -= events;
@@ -401,13 +392,7 @@ export class SqliteBuffer implements EventBuffer {
     for (const r of s.rewrites) {
       const c = r.chunk;
       for (const i of r.gone) c.state![i] = GONE;
-      const q = this.#queues.get(c.tenant)!;
-      q.events -= c.count - r.row.count;
-      q.bytes -= c.bytes - r.row.bytes;
-      this.#events -= c.count - r.row.count;
-      this.#bytes -= c.bytes - r.row.bytes;
-      c.count = r.row.count;
-      c.bytes = r.row.bytes;
+      this.#dir.resize(c, r.row.count, r.row.bytes);
       c.firstSeq = r.row.firstSeq;
       c.firstReceivedAt = r.row.firstReceivedAt;
     }
@@ -418,87 +403,52 @@ export class SqliteBuffer implements EventBuffer {
     this.#deadLetters += s.deadLetters.length - s.letterDeletes.length;
     s.done();
     for (const r of s.rewrites) this.#maybeEvict(r.chunk);
-  }
-
-  #enqueue(c: Chunk): void {
-    let q = this.#queues.get(c.tenant);
-    if (!q) this.#queues.set(c.tenant, (q = new TenantQueue(c)));
-    else q.chunks.push(c);
-    this.#chunks++;
-    q.events += c.count;
-    q.bytes += c.bytes;
-    this.#events += c.count;
-    this.#bytes += c.bytes;
-    if (c.lines) this.#cachedBytes += c.lines.length;
+    // Only now (every change of this commit applied): a tenant left with one chunk out of memory turns cold.
+    for (const c of s.deletes) this.#cool(c.tenant);
+    for (const r of s.retries) this.#cool(r.chunk.tenant);
   }
 
   #remove(c: Chunk): void {
-    const q = this.#queues.get(c.tenant);
-    if (!q || !q.chunks.includes(c)) return;
-    q.remove(c);
-    this.#chunks--;
-    q.events -= c.count;
-    q.bytes -= c.bytes;
-    this.#events -= c.count;
-    this.#bytes -= c.bytes;
+    if (!this.#dir.remove(c)) return;
     if (c.lines) this.#cachedBytes -= c.lines.length;
     c.count = 0;
     c.bytes = 0;
-    // Tenants with nothing stored are forgotten: producers choose tenant ids, memory must follow the active ones.
-    if (q.chunks.length === 0) this.#queues.delete(c.tenant);
   }
+
+  /** Keeps the tenant as a cold row if it can (see ChunkDirectory.cool). */
+  #cool(tenant: string): void {
+    this.#dir.cool(tenant, this.#held);
+  }
+
+  readonly #held = (c: Chunk): boolean =>
+    this.#loadingNow.has(c) || this.#next.holds(c) || (this.#running?.holds(c) ?? false);
 
   // ---- delivery -------------------------------------------------------------------------------------
 
   backlog(options?: { readonly oldest?: number }): Promise<TenantBacklog[]> {
     const limit = options?.oldest;
-    const view = (q: TenantQueue): TenantBacklog => ({
-      tenant: q.tenant,
-      events: q.events,
-      bytes: q.bytes,
-      oldestReceivedAt: q.chunks[0]!.firstReceivedAt,
-    });
-    if (limit === undefined) return Promise.resolve(Array.from(this.#queues.values(), view));
-    // A bounded insertion into the `limit` oldest, allocating nothing per tenant: /metrics asks this at every
-    // scrape, and a copy and sort of a million tenants took the main thread about a second.
-    const top: TenantQueue[] = [];
-    const at = (q: TenantQueue): number => q.chunks[0]!.firstReceivedAt;
-    for (const q of this.#queues.values()) {
-      if (limit <= 0) break;
-      const t = at(q);
-      if (top.length === limit && t >= at(top[limit - 1]!)) continue;
-      let i = top.length;
-      while (i > 0 && at(top[i - 1]!) > t) i--;
-      top.splice(i, 0, q);
-      if (top.length > limit) top.pop();
-    }
-    return Promise.resolve(top.map(view));
+    return Promise.resolve(limit === undefined ? this.#dir.all() : this.#dir.oldest(limit));
   }
 
   /** One tenant's backlog, from the chunk directory; undefined when it has nothing stored. */
   tenantBacklog(tenant: string): TenantBacklog | undefined {
-    const q = this.#queues.get(tenant);
-    if (!q) return undefined;
-    return { tenant, events: q.events, bytes: q.bytes, oldestReceivedAt: q.chunks[0]!.firstReceivedAt };
+    return this.#dir.totals(tenant);
   }
 
   /** Tenants with stored events. */
   get tenantCount(): number {
-    return this.#queues.size;
+    return this.#dir.tenants;
   }
 
-  /** The tenants with the largest backlogs (cheap: stats read it every second). */
+  /** The tenants with the largest backlogs (a bounded selection: stats read it every interval). */
   topTenants(n: number): { tenant: string; events: number; bytes: number }[] {
-    return [...this.#queues.values()]
-      .map((q) => ({ tenant: q.tenant, events: q.events, bytes: q.bytes }))
-      .sort((a, b) => b.events - a.events)
-      .slice(0, n);
+    return this.#dir.largest(n).map(({ tenant, events, bytes }) => ({ tenant, events, bytes }));
   }
 
   async claim(tenant: string, maxEvents: number, maxBytes: number): Promise<Lease | undefined> {
     if (this.#closed) throw closedError();
     for (;;) {
-      const q = this.#queues.get(tenant);
+      const q = this.#dir.queue(tenant);
       if (!q) return undefined;
       const plan = planClaim(q, maxEvents, maxBytes);
       if (plan.length === 0) return undefined;
@@ -520,33 +470,44 @@ export class SqliteBuffer implements EventBuffer {
     if (!batch) {
       const created: LoadBatch = { chunks: new Set(), done: undefined! };
       created.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        if (this.#loading === created) this.#loading = undefined;
-        const list = [...created.chunks].filter((c) => !c.lines && c.count > 0);
-        if (list.length === 0) return;
-        const packed = await this.#worker.call<Packed>({ op: 'load', ids: list.map((c) => c.id) });
-        const parts = unpack(packed);
-        const unreadableIds = new Set<number>();
-        for (const u of packed.unreadable ?? []) {
-          unreadableIds.add(u.id);
-          this.#unreadable(
-            list.find((c) => c.id === u.id)!,
-            u.reason,
-          );
+        try {
+          await this.#loadBatch(created);
+        } finally {
+          for (const c of created.chunks) this.#loadingNow.delete(c);
         }
-        list.forEach((c, i) => {
-          // Still stored and still not loaded (another claim may have loaded it meanwhile). An unreadable
-          // chunk stays without lines: if its dead letter does not commit, the next claim reads it again.
-          if (c.lines || c.count === 0 || unreadableIds.has(c.id)) return;
-          // Chunks of several tenants share one transferred buffer: each gets a copy of its own, or one chunk
-          // still cached would keep the whole batch's memory while the cache counts only its bytes.
-          c.lines = list.length === 1 ? parts[i]! : Buffer.from(parts[i]!);
-          this.#cachedBytes += c.lines.length;
-        });
       });
       this.#loading = batch = created;
     }
-    for (const c of chunks) batch.chunks.add(c);
+    for (const c of chunks) {
+      batch.chunks.add(c);
+      this.#loadingNow.add(c);
+    }
     return batch.done;
+  }
+
+  async #loadBatch(created: LoadBatch): Promise<void> {
+    if (this.#loading === created) this.#loading = undefined;
+    const list = [...created.chunks].filter((c) => !c.lines && c.count > 0);
+    if (list.length === 0) return;
+    const packed = await this.#worker.call<Packed>({ op: 'load', ids: list.map((c) => c.id) });
+    const parts = unpack(packed);
+    const unreadableIds = new Set<number>();
+    for (const u of packed.unreadable ?? []) {
+      unreadableIds.add(u.id);
+      this.#unreadable(
+        list.find((c) => c.id === u.id)!,
+        u.reason,
+      );
+    }
+    list.forEach((c, i) => {
+      // Still stored and still not loaded (another claim may have loaded it meanwhile). An unreadable
+      // chunk stays without lines: if its dead letter does not commit, the next claim reads it again.
+      if (c.lines || c.count === 0 || unreadableIds.has(c.id)) return;
+      // Chunks of several tenants share one transferred buffer: each gets a copy of its own, or one chunk
+      // still cached would keep the whole batch's memory while the cache counts only its bytes.
+      c.lines = list.length === 1 ? parts[i]! : Buffer.from(parts[i]!);
+      this.#cachedBytes += c.lines.length;
+    });
   }
 
   /**
@@ -677,6 +638,7 @@ export class SqliteBuffer implements EventBuffer {
     c.offsets = undefined;
     c.state = undefined;
     c.leasedWhole = false;
+    this.#cool(c.tenant);
   }
 
   // ---- dead letters on a running service (admin API) -------------------------------------------------
@@ -785,15 +747,16 @@ export class SqliteBuffer implements EventBuffer {
 
   stats(): BufferStats {
     return {
-      events: this.#events,
-      bytes: this.#bytes,
+      events: this.#dir.events,
+      bytes: this.#dir.bytes,
       deadLetters: this.#deadLetters,
       pendingEvents: this.#pendingEvents,
       backend: {
         fileBytes: sizeOf(this.path),
         walBytes: sizeOf(`${this.path}-wal`),
         cacheBytes: this.#cachedBytes,
-        chunks: this.#chunks,
+        chunks: this.#dir.chunks,
+        coldTenants: this.#dir.coldTenants,
       },
     };
   }

@@ -125,6 +125,45 @@ describe('SqliteBuffer chunks', () => {
     expect(b.stats().backend.cacheBytes).toBe(0);
   });
 
+  it('keeps a tenant with one chunk out of memory as a cold row between claims, across retries and a restart', async () => {
+    const dir = dirs.make();
+    const tenants = Array.from({ length: 300 }, (_, i) => `flood-${i}`);
+    let b = open(dir, { cacheMaxBytes: 0 });
+    await Promise.all(tenants.map((t, i) => b.append(eventsFor(t, 1, i, 1_790_000_000_000 + i))));
+    // Nothing cached: every tenant is a cold row, and its figures are read from it.
+    expect(b.stats().backend.coldTenants).toBe(300);
+    expect(b.tenantBacklog('flood-7')).toMatchObject({ events: 1, oldestReceivedAt: 1_790_000_000_007 });
+    expect((await b.backlog({ oldest: 2 })).map((t) => t.tenant)).toEqual(['flood-0', 'flood-1']);
+
+    // A claim warms one tenant; a failed attempt's retry mark is kept when it turns cold again.
+    const lease = (await b.claim('flood-7', 10, ALL))!;
+    expect(b.stats().backend.coldTenants).toBe(299);
+    await b.retry(lease, 1_800_000_000_000);
+    b.release(lease);
+    expect(b.stats().backend.coldTenants).toBe(300);
+    const again = (await b.claim('flood-7', 10, ALL))!;
+    expect(again).toMatchObject({ count: 1, attempts: 1, notBefore: 1_800_000_000_000 });
+    expect(again.events().map(numberOf)).toEqual([7]);
+    await b.ack(again);
+    expect(b.tenantBacklog('flood-7')).toBeUndefined();
+    expect(b.stats()).toMatchObject({ events: 299 });
+    await b.close();
+
+    // A restart reads the directory into cold rows; every tenant is still delivered once, in its own lease.
+    b = open(dir, { cacheMaxBytes: 0 });
+    expect(b.stats().backend.coldTenants).toBe(299);
+    const seen: number[] = [];
+    for (const t of tenants) {
+      const l = await b.claim(t, 10, ALL);
+      if (!l) continue;
+      seen.push(...l.events().map(numberOf));
+      await b.ack(l);
+    }
+    expect(seen).toEqual([...Array(300).keys()].filter((n) => n !== 7));
+    expect(b.stats()).toMatchObject({ events: 0, bytes: 0 });
+    expect(b.stats().backend).toMatchObject({ coldTenants: 0, chunks: 0, cacheBytes: 0 });
+  });
+
   it('upgrades a row-per-event database: same ids, same order, retry state kept', () => {
     const dir = dirs.make();
     const db = new Database(join(dir, DB_FILE));

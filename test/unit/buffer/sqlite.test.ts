@@ -13,3 +13,11 @@ bufferConformance(
     openSqlite(dir, { maxBytes, commitWindowMs: 2, chunkMaxEvents: 3, cacheMaxBytes: 600 }),
   { reopen: true, numRuns: 25 },
 );
+
+// A flood's shape: one event per chunk and nothing cached, so a tenant between claims is a cold row of the
+// chunk directory (no objects) and every claim warms it again.
+bufferConformance(
+  'sqlite (chunkMaxEvents=1, cacheMaxBytes=0: cold tenants)',
+  (dir, { maxBytes }) => openSqlite(dir, { maxBytes, chunkMaxEvents: 1, cacheMaxBytes: 0 }),
+  { reopen: true, numRuns: 25 },
+);
