@@ -48,8 +48,8 @@ export class Dispatcher {
   readonly #queued = new WaitQueue();
   /** What queued tenants that were parked carry to their next lane. */
   readonly #memos = new Map<string, LaneMemo>();
-  /** Parked tenants: when each wakes, and its memo. */
-  readonly #parked = new Map<string, { readonly wakeAt: number; readonly memo: LaneMemo }>();
+  /** Parked tenants: each one's memo, which says when it wakes. */
+  readonly #parked = new Map<string, LaneMemo>();
   readonly #wakeups = new WakeQueue();
   #wakeTimer: NodeJS.Timeout | undefined;
   #wakeTimerAt = Infinity;
@@ -112,15 +112,18 @@ export class Dispatcher {
     try {
       const backlog = await this.#o.buffer.backlog();
       if (this.#closed) return;
-      const stored = new Set<string>();
+      // Idle lanes of tenants with nothing stored go: nothing more is to be said about them. (A set of the
+      // idle lanes, not of every stored tenant: a flood's million tenants made a 50 MB set per scan.)
+      const idleWithout = new Map<string, Lane>();
+      for (const [tenant, lane] of this.#lanes) if (lane.idle) idleWithout.set(tenant, lane);
       for (const { tenant, oldestReceivedAt } of backlog) {
-        stored.add(tenant);
+        idleWithout.delete(tenant);
         const lane = this.#lanes.get(tenant);
         // An idle lane's cursor is past everything it sent, so this only costs one read.
         if (!lane || lane.idle) this.#hint(tenant, this.#o.lane.batchSize, oldestReceivedAt);
       }
-      // Idle lanes of tenants with nothing stored go: nothing more is to be said about them.
-      for (const [tenant, lane] of this.#lanes) if (lane.idle && !stored.has(tenant)) this.#retire(lane);
+      for (const lane of idleWithout.values())
+        if (lane.idle && this.#lanes.get(lane.tenant) === lane) this.#retire(lane);
     } catch (err) {
       this.#o.telemetry.log.error({ err }, 'scanning the buffer for undelivered events failed');
     } finally {
@@ -220,7 +223,7 @@ export class Dispatcher {
 
   #park(lane: Lane, wakeAt: number): void {
     this.#retire(lane, true);
-    this.#parked.set(lane.tenant, { wakeAt, memo: lane.memo() });
+    this.#parked.set(lane.tenant, lane.memo());
     this.#wakeups.push(wakeAt, lane.tenant);
     this.#armWake();
   }
@@ -230,8 +233,8 @@ export class Dispatcher {
     const parked = this.#parked.get(tenant);
     if (!parked) return;
     this.#parked.delete(tenant);
-    this.#memos.set(tenant, parked.memo);
-    this.#queued.add(tenant, parked.wakeAt);
+    this.#memos.set(tenant, parked);
+    this.#queued.add(tenant, parked.wakeAt ?? Date.now());
   }
 
   /** One timer, for the earliest wake-up. */
@@ -290,7 +293,7 @@ export class Dispatcher {
     const lane = this.#lanes.get(tenant);
     if (lane) return lane.status();
     const parked = this.#parked.get(tenant);
-    const memo = parked?.memo ?? this.#memos.get(tenant);
+    const memo = parked ?? this.#memos.get(tenant);
     if (!memo) return undefined;
     return {
       sink: memo.state?.sink,

@@ -75,6 +75,26 @@ export interface LaneMemo {
   readonly attempt: number;
   /** Events of the lease handed back: the next lane's first claim takes exactly those again (no newer ones). */
   readonly resend: number;
+  /** While the tenant is parked: when its wait ends. */
+  readonly wakeAt: number | undefined;
+}
+
+/**
+ * Shared, immutable values a lane keeps about its last outcome. A flood of tenant ids parks a memo per tenant,
+ * and the same few states and error reasons made an object and a string per tenant (~100 bytes each).
+ */
+const sinkStates = new Map<string, { readonly sink: string; readonly state: SinkState }>();
+const reasons = new Map<string, string>();
+const INTERNED_MAX = 1024;
+
+function interned<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    // Reasons are mostly few; when they are not (ids in error texts), start afresh rather than grow.
+    if (cache.size >= INTERNED_MAX) cache.clear();
+    cache.set(key, (v = make()));
+  }
+  return v;
 }
 
 /** Thrown inside pump's claim chain when the lane stopped while it waited for a send slot. */
@@ -154,6 +174,7 @@ export class Lane {
       lastDeliveredAt: this.#lastDeliveredAt,
       attempt: this.#park?.attempt ?? 0,
       resend: this.#park?.resend ?? 0,
+      wakeAt: this.#park?.wakeAt,
     };
   }
 
@@ -637,7 +658,7 @@ export class Lane {
     if (prev?.sink === sink && prev.state === state) return;
     this.#d.telemetry.sinkState(sink, prev?.sink === sink ? prev.state : undefined, state);
     if (prev && prev.sink !== sink) this.#d.telemetry.sinkState(prev.sink, prev.state, undefined);
-    this.#state = { sink, state };
+    this.#state = interned(sinkStates, `${sink}\0${state}`, () => ({ sink, state }));
     if (state === 'misconfigured' && outcome.kind === 'retry') {
       // Logged once per entry into the state (each retry is also counted and logged, throttled).
       this.#d.telemetry.log.error(
@@ -657,7 +678,11 @@ export class Lane {
       case 'retry':
       case 'auth_failed':
       case 'rejected':
-        this.#lastError = { reason: outcome.reason, status: outcome.status ?? null, at };
+        this.#lastError = {
+          reason: interned(reasons, outcome.reason, () => outcome.reason),
+          status: outcome.status ?? null,
+          at,
+        };
         break;
       case 'partial':
         this.#lastDeliveredAt = at;

@@ -33,8 +33,26 @@ describe('WaitQueue', () => {
             expect(q.shift()).toEqual(model.shift());
           }
           expect(q.size).toBe(model.length);
+          for (const m of model) expect(q.get(m.tenant)).toBe(m.since);
         }
       }),
     );
+  });
+
+  it('keeps order and times across its array growing and its consumed front being dropped', () => {
+    const q = new WaitQueue();
+    for (let i = 0; i < 5000; i++) q.add(`a${i}`, 1_790_000_000_000 + i);
+    for (let i = 0; i < 3000; i++)
+      expect(q.shift()).toEqual({ tenant: `a${i}`, since: 1_790_000_000_000 + i });
+    for (let i = 0; i < 3000; i++) q.add(`b${i}`, 1_800_000_000_000 + i);
+    expect(q.get('a4999')).toBe(1_790_000_004_999);
+    expect(q.get('b2999')).toBe(1_800_000_002_999);
+    const rest = [];
+    for (let e = q.shift(); e; e = q.shift()) rest.push(e.tenant);
+    expect(rest).toEqual([
+      ...Array.from({ length: 2000 }, (_, i) => `a${3000 + i}`),
+      ...Array.from({ length: 3000 }, (_, i) => `b${i}`),
+    ]);
+    expect(q.size).toBe(0);
   });
 });
