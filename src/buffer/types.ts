@@ -110,6 +110,12 @@ export interface EventBuffer {
    */
   backlog(options?: { readonly oldest?: number }): Promise<TenantBacklog[]>;
   /**
+   * Calls `visit` for every tenant with stored events, with the receive time of its oldest one, allocating
+   * nothing per tenant: delivery's safety-net scan walks a flood of tenant ids with it (backlog() made an
+   * object per tenant per scan: ~80 MB of garbage a scan at a million tenants).
+   */
+  forEachTenant(visit: (tenant: string, oldestReceivedAt: number) => void): void;
+  /**
    * Leases the tenant's oldest unleased events: at most `maxEvents` and about `maxBytes` (always at least
    * one event when any is free). Undefined when the tenant has nothing unleased.
    */

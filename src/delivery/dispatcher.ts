@@ -75,7 +75,7 @@ export class Dispatcher {
   }
 
   /** Delivers everything already stored (crash recovery), then follows new commits. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.#unsubscribe = this.#o.buffer.onCommit((notice) => {
       if (this.#closed) return;
       for (const [tenant, { count, firstReceivedAt }] of notice) this.#hint(tenant, count, firstReceivedAt);
@@ -86,8 +86,9 @@ export class Dispatcher {
       for (const tenant of [...this.#parked.keys()]) if (changed(tenant)) this.#unpark(tenant);
       this.#openQueued();
     });
-    await this.#scan();
+    this.#scan();
     this.#schedulePoll();
+    return Promise.resolve();
   }
 
   /**
@@ -99,29 +100,28 @@ export class Dispatcher {
     if (this.#closed) return;
     const delay = Math.max(this.#o.pollIntervalMs, SCAN_TIME_FACTOR * this.#lastScanMs);
     this.#poll = setTimeout(() => {
-      void this.#scan().finally(() => this.#schedulePoll());
+      this.#scan();
+      this.#schedulePoll();
     }, delay);
     this.#poll.unref();
   }
 
   /** Finds stored events that idle lanes do not know about: at start, and as a periodic safety net. */
-  async #scan(): Promise<void> {
+  #scan(): void {
     if (this.#polling || this.#closed) return;
     this.#polling = true;
     const started = performance.now();
     try {
-      const backlog = await this.#o.buffer.backlog();
-      if (this.#closed) return;
       // Idle lanes of tenants with nothing stored go: nothing more is to be said about them. (A set of the
       // idle lanes, not of every stored tenant: a flood's million tenants made a 50 MB set per scan.)
       const idleWithout = new Map<string, Lane>();
       for (const [tenant, lane] of this.#lanes) if (lane.idle) idleWithout.set(tenant, lane);
-      for (const { tenant, oldestReceivedAt } of backlog) {
+      this.#o.buffer.forEachTenant((tenant, oldestReceivedAt) => {
         idleWithout.delete(tenant);
         const lane = this.#lanes.get(tenant);
         // An idle lane's cursor is past everything it sent, so this only costs one read.
         if (!lane || lane.idle) this.#hint(tenant, this.#o.lane.batchSize, oldestReceivedAt);
-      }
+      });
       for (const lane of idleWithout.values())
         if (lane.idle && this.#lanes.get(lane.tenant) === lane) this.#retire(lane);
     } catch (err) {

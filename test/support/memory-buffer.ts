@@ -218,6 +218,19 @@ export class MemoryBuffer implements EventBuffer {
     );
   }
 
+  /** A fault named `backlog` makes this throw too (the delivery scan's failure path). */
+  forEachTenant(visit: (tenant: string, oldestReceivedAt: number) => void): void {
+    const fault = this.fault?.('backlog');
+    if (fault) throw fault;
+    const seen = new Set<string>();
+    // Rows are in seq order: the first of a tenant is its oldest.
+    for (const r of this.store.rows)
+      if (!seen.has(r.tenant)) {
+        seen.add(r.tenant);
+        visit(r.tenant, r.receivedAt);
+      }
+  }
+
   /** The greedy prefix of the tenant's unleased events: at most maxEvents, within maxBytes unless it is one. */
   claim(tenant: string, maxEvents: number, maxBytes: number): Promise<Lease | undefined> {
     const refused = this.#refuse('claim');

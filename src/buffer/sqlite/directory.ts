@@ -199,6 +199,12 @@ export class ChunkDirectory {
     return this.#view(tenant, known);
   }
 
+  /** Every tenant with its oldest receive time, in the order tenants first stored events. */
+  forEach(visit: (tenant: string, oldestReceivedAt: number) => void): void {
+    // Map.forEach: a for...of over the entries would make an array per tenant.
+    this.#queues.forEach((known, tenant) => visit(tenant, this.#oldestAt(known)));
+  }
+
   /** Every tenant's figures, in the order tenants first stored events. */
   all(): TenantBacklog[] {
     return Array.from(this.#queues, ([tenant, known]) => this.#view(tenant, known));
@@ -211,14 +217,13 @@ export class ChunkDirectory {
   oldest(limit: number): TenantBacklog[] {
     const top: { tenant: string; at: number }[] = [];
     if (limit <= 0) return [];
-    for (const [tenant, known] of this.#queues) {
-      const at = this.#oldestAt(known);
-      if (top.length === limit && at >= top[limit - 1]!.at) continue;
+    this.forEach((tenant, at) => {
+      if (top.length === limit && at >= top[limit - 1]!.at) return;
       let i = top.length;
       while (i > 0 && top[i - 1]!.at > at) i--;
       top.splice(i, 0, { tenant, at });
       if (top.length > limit) top.pop();
-    }
+    });
     return top.map((t) => this.#view(t.tenant, this.#queues.get(t.tenant)!));
   }
 
@@ -226,14 +231,14 @@ export class ChunkDirectory {
   largest(n: number): TenantBacklog[] {
     const top: { tenant: string; events: number }[] = [];
     if (n <= 0) return [];
-    for (const [tenant, known] of this.#queues) {
+    this.#queues.forEach((known, tenant) => {
       const events = typeof known === 'number' ? this.#cold.get(known, COUNT) : known.events;
-      if (top.length === n && events <= top[n - 1]!.events) continue;
+      if (top.length === n && events <= top[n - 1]!.events) return;
       let i = top.length;
       while (i > 0 && top[i - 1]!.events < events) i--;
       top.splice(i, 0, { tenant, events });
       if (top.length > n) top.pop();
-    }
+    });
     return top.map((t) => this.#view(t.tenant, this.#queues.get(t.tenant)!));
   }
 

@@ -430,6 +430,10 @@ export class SqliteBuffer implements EventBuffer {
     return Promise.resolve(limit === undefined ? this.#dir.all() : this.#dir.oldest(limit));
   }
 
+  forEachTenant(visit: (tenant: string, oldestReceivedAt: number) => void): void {
+    this.#dir.forEach(visit);
+  }
+
   /** One tenant's backlog, from the chunk directory; undefined when it has nothing stored. */
   tenantBacklog(tenant: string): TenantBacklog | undefined {
     return this.#dir.totals(tenant);

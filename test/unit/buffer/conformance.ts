@@ -279,6 +279,13 @@ export function bufferConformance(name: string, open: OpenBuffer, options: Confo
         { tenant: 'a', events: 2, bytes: a.bytes, oldestReceivedAt: 100 },
         { tenant: 'b', events: 1, bytes: b.stats().bytes - a.bytes, oldestReceivedAt: 200 },
       ]);
+      // The allocation-free walk visits the same tenants, once each, with the same oldest times.
+      const visited: [string, number][] = [];
+      b.forEachTenant((tenant, oldest) => visited.push([tenant, oldest]));
+      expect(visited.sort(([x], [y]) => x.localeCompare(y))).toEqual([
+        ['a', 100],
+        ['b', 200],
+      ]);
     });
 
     it('lists only the N tenants whose oldest event is oldest, oldest first, when asked for them', async () => {
