@@ -8,8 +8,12 @@ import type { Router } from './router.js';
 import { WaitQueue } from './wait-queue.js';
 import { WakeQueue } from './wake-queue.js';
 
-/** A scan waits at least this many times its own last duration after it (see #schedulePoll). */
-const SCAN_TIME_FACTOR = 20;
+/**
+ * A scan waits at least this many times its own last duration after it (see #schedulePoll): about 1 % of the
+ * main thread. At 20 (5 %) the scans were an eighth of the extra main-thread time a ZeroMQ flood of 100,000
+ * tenant ids costs over 10 tenants; a safety net behind commit notices can run every minute at a million tenants.
+ */
+const SCAN_TIME_FACTOR = 100;
 
 /**
  * Active lanes (alive and not backing off) per send slot of delivery.maxInFlight, and at least MIN_ACTIVE_LANES:
@@ -94,7 +98,7 @@ export class Dispatcher {
   /**
    * The next safety-net scan: after pollIntervalMs, or later when the last scan was long. A scan walks every
    * tenant with stored events; with hundreds of thousands of them (a flood of tenant ids) a scan per second
-   * took a third of the service's CPU, so scans are kept to about 5 % of the time.
+   * took a third of the service's CPU, so scans are kept to about 1 % of the time.
    */
   #schedulePoll(): void {
     if (this.#closed) return;
