@@ -116,20 +116,17 @@ describe('ChunkDirectory', () => {
   it('moves cold rows to a smaller array once a flood has drained, keeping the rest intact', () => {
     const dir = new ChunkDirectory();
     const n = 20_000;
-    for (let i = 0; i < n; i++)
-      dir.add(
-        {
-          id: i + 1,
-          tenant: `f${i}`,
-          firstSeq: i + 1,
-          count: 1,
-          bytes: 100 + (i % 7),
-          firstReceivedAt: 1_790_000_000_000 + i,
-          attempts: i % 4,
-          notBefore: i % 5 === 0 ? 1_790_000_100_000 + i : 0,
-        },
-        undefined,
-      );
+    const rowOfTenant = (i: number): ChunkRow => ({
+      id: i + 1,
+      tenant: `f${i}`,
+      firstSeq: i + 1,
+      count: 1,
+      bytes: 100 + (i % 7),
+      firstReceivedAt: 1_790_000_000_000 + i,
+      attempts: i % 4,
+      notBefore: i % 5 === 0 ? 1_790_000_100_000 + i : 0,
+    });
+    for (let i = 0; i < n; i++) dir.add(rowOfTenant(i), undefined);
     expect(dir.coldTenants).toBe(n);
     // Delivered: all but every 10th tenant warmed and removed (compactions run on the way).
     for (let i = 0; i < n; i++) {
@@ -142,16 +139,7 @@ describe('ChunkDirectory', () => {
     expect(dir.events).toBe(n / 10);
     for (let i = 0; i < n; i += 10) {
       const c = dir.queue(`f${i}`)!.chunks[0]!;
-      expect(rowOf(c)).toEqual({
-        id: i + 1,
-        tenant: `f${i}`,
-        firstSeq: i + 1,
-        count: 1,
-        bytes: 100 + (i % 7),
-        firstReceivedAt: 1_790_000_000_000 + i,
-        attempts: i % 4,
-        notBefore: i % 5 === 0 ? 1_790_000_100_000 + i : 0,
-      });
+      expect(rowOf(c)).toEqual(rowOfTenant(i));
     }
   });
 });
