@@ -2,7 +2,7 @@
 // (list, replay into the buffer, purge). Holds the directory's lock for its whole life.
 import { lockDataDir } from './lock.js';
 import { OpenChunk } from './chunks.js';
-import { SqliteEngine, pack, type EngineOptions } from './engine.js';
+import { SqliteEngine, pack, packRows, type EngineOptions } from './engine.js';
 import type { ChunkRow } from './statements.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { keyIdsInUse } from './keyring.js';
@@ -159,7 +159,7 @@ export class DataDirectory {
     const remove = db.prepare<[number]>('DELETE FROM dead_letters WHERE seq = ?');
     db.transaction(() => {
       this.#engine.commit({
-        inserts,
+        inserts: packRows(inserts),
         rewrites: [],
         lines: pack(lines),
         deletes: [],

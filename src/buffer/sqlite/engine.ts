@@ -30,9 +30,54 @@ export interface Packed {
   unreadable?: { id: number; reason: string }[];
 }
 
+/**
+ * Directory rows in columns, for the message to the worker: a structured clone of an object per row cost
+ * ~3–4 µs a row on each thread (a flood of tenant ids makes a chunk per event), the columns ~0.4 µs.
+ */
+export interface PackedRows {
+  readonly tenants: string[];
+  /** ROW_FIELDS numbers per row: id, firstSeq, count, bytes, firstReceivedAt, attempts, notBefore. */
+  readonly numbers: Float64Array;
+}
+
+const ROW_FIELDS = 7;
+
+export function packRows(rows: readonly ChunkRow[]): PackedRows {
+  const numbers = new Float64Array(rows.length * ROW_FIELDS);
+  const tenants: string[] = [];
+  rows.forEach((r, i) => {
+    const o = i * ROW_FIELDS;
+    tenants.push(r.tenant);
+    numbers[o] = r.id;
+    numbers[o + 1] = r.firstSeq;
+    numbers[o + 2] = r.count;
+    numbers[o + 3] = r.bytes;
+    numbers[o + 4] = r.firstReceivedAt;
+    numbers[o + 5] = r.attempts;
+    numbers[o + 6] = r.notBefore;
+  });
+  return { tenants, numbers };
+}
+
+/** Row `i` of packed rows. */
+export function rowAt(p: PackedRows, i: number): ChunkRow {
+  const n = p.numbers;
+  const o = i * ROW_FIELDS;
+  return {
+    id: n[o]!,
+    tenant: p.tenants[i]!,
+    firstSeq: n[o + 1]!,
+    count: n[o + 2]!,
+    bytes: n[o + 3]!,
+    firstReceivedAt: n[o + 4]!,
+    attempts: n[o + 5]!,
+    notBefore: n[o + 6]!,
+  };
+}
+
 /** Everything one commit writes, in one transaction (one fsync). */
 export interface CommitOps {
-  inserts: ChunkRow[];
+  inserts: PackedRows;
   /** Chunks whose remainder changed: their new directory row and bytes. */
   rewrites: ChunkRow[];
   /** Lines of `inserts`, then of `rewrites`, in that order. */
@@ -155,7 +200,8 @@ export class SqliteEngine {
     const bytesOf = (i: number) => data.subarray(ops.lines.at[i], ops.lines.at[i]! + ops.lines.len[i]!);
     this.db.transaction(() => {
       let i = 0;
-      for (const c of ops.inserts) {
+      for (let r = 0; r < ops.inserts.tenants.length; r++) {
+        const c = rowAt(ops.inserts, r);
         const [lines, keyId] = this.seal(bytesOf(i++), { kind: 'chunk', id: c.id, tenant: c.tenant });
         st.insertChunk.run(
           c.id,

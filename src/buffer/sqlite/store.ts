@@ -19,7 +19,7 @@ import type {
 import { Commit, type Settled } from './commit.js';
 import { FREE, GONE, LEASED, OpenChunk, freeCount, split, type Chunk, type TenantQueue } from './chunks.js';
 import { ChunkDirectory } from './directory.js';
-import { DB_FILE, SqliteEngine, pack, unpack, type EngineOptions, type Packed } from './engine.js';
+import { DB_FILE, SqliteEngine, pack, packRows, unpack, type EngineOptions, type Packed } from './engine.js';
 import { unreadableChunkLetter } from './keyring.js';
 import { ChunkLease, type Part } from './lease.js';
 import type { LetterForReplay, LetterQuery, LetterView } from './letter-queries.js';
@@ -284,7 +284,7 @@ export class SqliteBuffer implements EventBuffer {
     const events = inserts.reduce((n, i) => n + i.row.count, 0);
     const bytes = inserts.reduce((n, i) => n + i.row.bytes, 0);
     const ops = {
-      inserts: inserts.map((i) => i.row),
+      inserts: packRows(inserts.map((i) => i.row)),
       rewrites: settled.rewrites.map((r) => r.row),
       lines,
       deletes: settled.deletes.map((c) => c.id),
