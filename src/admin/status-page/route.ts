@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Secret } from '../../config/secret.js';
-import { MAX_PAGE, SORTS } from '../api.js';
+import { MAX_PAGE, SORTS, firstSorted } from '../api.js';
 import { basicMatches, bearerMatches } from '../auth.js';
 import type { AdminSource } from '../source.js';
 import { FRAGMENT_HEADER } from './assets.js';
@@ -46,10 +46,9 @@ export function registerStatusPage(
     const sort = pageSort(req.query.sort);
     const limit = rows(req.query.limit);
     const all = await source.tenants();
-    all.sort(SORTS[sort]);
     const model = {
       status: source.status(),
-      tenants: all.slice(0, limit),
+      tenants: firstSorted(all, SORTS[sort]!, limit),
       total: all.length,
       sort,
       series: source.series?.(),
