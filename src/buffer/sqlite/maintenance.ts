@@ -11,11 +11,13 @@ export type MaintenanceListener = (event: MaintenanceEvent) => void;
 
 const VACUUM_INTERVAL_MS = 2_000;
 /**
- * Pages returned per vacuum step: half the free pages, between these bounds, so a drained 1 GB file shrinks
- * within a minute while one step (which may move live pages) never holds the writer for long.
+ * Bytes returned per vacuum step: half the free space, between these bounds, so a drained 1 GB file shrinks
+ * within a minute while one step (which may move live pages, and is checkpointed at once) never holds the
+ * writer for long. In bytes, not pages: at 16 KiB pages a 16,384-page step moved 256 MiB and held the writer
+ * for about a second of every two while a backlog drained.
  */
-const VACUUM_STEP_MIN_PAGES = 4096;
-const VACUUM_STEP_MAX_PAGES = 16384;
+const VACUUM_STEP_MIN_BYTES = 16 * 1024 * 1024;
+const VACUUM_STEP_MAX_BYTES = 64 * 1024 * 1024;
 /** Free pages are kept while they are under this share of the file (inserts will reuse them). */
 const VACUUM_FREE_SHARE = 0.25;
 const VACUUM_MIN_FREE_PAGES = 256;
@@ -38,6 +40,8 @@ export class Maintenance {
   readonly #walMaxBytes: number;
   readonly #listener: MaintenanceListener | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
+  /** Free pages at the last timed step, to tell a draining buffer from one at rest. */
+  #lastFree = 0;
 
   constructor(db: Database, dbPath: string, walMaxBytes: number, listener?: MaintenanceListener) {
     this.#db = db;
@@ -49,7 +53,7 @@ export class Maintenance {
     if (incremental) {
       this.#timer = setInterval(() => {
         try {
-          this.vacuumStep();
+          this.timedStep();
         } catch (err) {
           this.#listener?.({ kind: 'error', task: 'vacuum', message: (err as Error).message });
         }
@@ -85,6 +89,26 @@ export class Maintenance {
     });
   }
 
+  /**
+   * The timer's step (public for tests): skipped while deliveries freed more than a minimum step's worth
+   * of pages since the last tick. A vacuum moves live pages from the end of the file into free ones, and while a backlog drains
+   * those pages mostly hold chunks about to be deleted: the moves (and their checkpoint) only stall the
+   * reads the drain waits for. The file does not grow meanwhile, and shrinks once the drain slows or ends.
+   */
+  timedStep(): number {
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    const draining = free - this.#lastFree >= this.#pagesOf(VACUUM_STEP_MIN_BYTES);
+    this.#lastFree = free;
+    if (draining) return 0;
+    const freed = this.vacuumStep();
+    this.#lastFree -= freed;
+    return freed;
+  }
+
+  #pagesOf(bytes: number): number {
+    return Math.ceil(bytes / (this.#db.pragma('page_size', { simple: true }) as number));
+  }
+
   /** Returns free pages to the OS once they are a large share of the file; returns pages freed. */
   vacuumStep(): number {
     const free = this.#db.pragma('freelist_count', { simple: true }) as number;
@@ -92,7 +116,10 @@ export class Maintenance {
     if (free < VACUUM_MIN_FREE_PAGES || free < total * VACUUM_FREE_SHARE) return 0;
     const pages = Math.min(
       free,
-      Math.max(VACUUM_STEP_MIN_PAGES, Math.min(VACUUM_STEP_MAX_PAGES, Math.ceil(free / 2))),
+      Math.max(
+        this.#pagesOf(VACUUM_STEP_MIN_BYTES),
+        Math.min(this.#pagesOf(VACUUM_STEP_MAX_BYTES), Math.ceil(free / 2)),
+      ),
     );
     this.#db.pragma(`incremental_vacuum(${pages})`);
     // The file only shrinks when the freed pages are checkpointed out of the WAL.
