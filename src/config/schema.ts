@@ -32,8 +32,12 @@ export const configSchema = z
               .regex(/^(tcp|ipc|inproc):\/\/.+/, 'expected a ZeroMQ endpoint such as tcp://127.0.0.1:5555')
               .default('tcp://127.0.0.1:5555'),
             mode: z.enum(['bind', 'connect']).default('bind'),
-            /** Receive high-water mark: how many messages ZeroMQ queues before the producer blocks. */
-            highWaterMark: positiveInt.default(10_000),
+            /**
+             * Receive high-water mark: how many messages ZeroMQ queues before the producer blocks. 1,000
+             * (ZeroMQ's own default) ingests as fast as 10,000 and holds a tenth of the worst case
+             * (docs/BENCHMARKS.md).
+             */
+            highWaterMark: positiveInt.default(1_000),
           })
           .prefault({}),
         http: z

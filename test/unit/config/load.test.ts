@@ -24,7 +24,7 @@ describe('loadConfig without a file', () => {
       enabled: true,
       endpoint: 'tcp://127.0.0.1:5555',
       mode: 'bind',
-      highWaterMark: 10_000,
+      highWaterMark: 1_000,
     });
     expect(c.ingest.http.listen).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(c.ingest.http.token).toBeUndefined();
