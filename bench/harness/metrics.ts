@@ -27,6 +27,8 @@ export interface ServiceCounters {
   /** Events stored and not yet acknowledged. */
   stored: number;
   rssBytes: number;
+  /** The service process's CPU seconds so far, all threads (NaN when not reported). */
+  cpuSeconds: number;
 }
 
 export function countersFrom(m: Map<string, number>): ServiceCounters {
@@ -38,6 +40,7 @@ export function countersFrom(m: Map<string, number>): ServiceCounters {
     retried: get('logdriver_delivery_retried_events_total'),
     stored: get('logdriver_buffer_events'),
     rssBytes: get('logdriver_process_resident_memory_bytes'),
+    cpuSeconds: m.get('logdriver_process_cpu_seconds_total') ?? NaN,
   };
 }
 

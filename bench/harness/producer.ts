@@ -27,15 +27,26 @@ export interface ProducerResult {
   failed: number;
   seconds: number;
   ratePerSec: number;
+  /** The producer's CPU seconds, event generation included (NaN when its summary does not say). */
+  cpuSeconds: number;
   startedAt: number;
   endedAt: number;
 }
 
-/** Parses the `send` summary: `sent N events (F failed) to … in S s: R events/s (…)`. */
+/** Parses the `send` summary: `sent N events (F failed) to … in S s: R events/s (…)[; CPU C s]`. */
 export function parseSendSummary(text: string): Omit<ProducerResult, 'startedAt' | 'endedAt'> | undefined {
-  const m = /sent (\d+) events \((\d+) failed\) to .* in ([\d.]+) s: (\d+) events\/s/.exec(text);
+  const m =
+    /sent (\d+) events \((\d+) failed\) to .* in ([\d.]+) s: (\d+) events\/s[^\n]*?(?:; CPU ([\d.]+) s)?$/m.exec(
+      text,
+    );
   if (!m) return undefined;
-  return { sent: Number(m[1]), failed: Number(m[2]), seconds: Number(m[3]), ratePerSec: Number(m[4]) };
+  return {
+    sent: Number(m[1]),
+    failed: Number(m[2]),
+    seconds: Number(m[3]),
+    ratePerSec: Number(m[4]),
+    cpuSeconds: m[5] === undefined ? NaN : Number(m[5]),
+  };
 }
 
 /** The `send` arguments for a spec. */

@@ -37,6 +37,8 @@ export function formatValue(value: number, unit: Unit): string {
       return value >= 1e4 ? `${(value / 1e3).toFixed(1)}k/s` : `${Math.round(value)}/s`;
     case 'ms':
       return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ms`;
+    case 'µs':
+      return `${value.toFixed(1)} µs`;
     case 'bytes':
       return `${(value / MiB).toFixed(1)} MiB`;
     case 'ratio':

@@ -94,7 +94,8 @@ export function summaryLine(stats: SendStats, target: SendTarget): string {
       : `HTTP 2xx = durable, ${stats.retries} retries`;
   return (
     `sent ${stats.sent} events (${stats.failed} failed) to ${where} in ${stats.seconds.toFixed(2)} s: ` +
-    `${Math.round(stats.ratePerSec)} events/s (${meaning})`
+    `${Math.round(stats.ratePerSec)} events/s (${meaning})` +
+    (stats.cpuSeconds === undefined ? '' : `; CPU ${stats.cpuSeconds.toFixed(2)} s`)
   );
 }
 

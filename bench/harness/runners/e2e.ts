@@ -1,6 +1,9 @@
 // `e2e`: ingest -> deliver -> delete at full speed, then at a fixed rate below it, for throughput and the
-// latency from receipt to the sink's acknowledgement (measured by the mock sink).
+// latency from receipt to the sink's acknowledgement (measured by the mock sink), and what each of the three
+// processes spent per event: they share the machine's cores, so their sum bounds the end-to-end rate.
+import { availableParallelism } from 'node:os';
 import { artifactsOnly, type BenchContext } from '../context.js';
+import { fetchCounters } from '../metrics.js';
 import { startProducer } from '../producer.js';
 import type { RunArtifacts } from '../report.js';
 import { windowStats } from '../summary.js';
@@ -28,6 +31,8 @@ export async function runE2e(
       await sink.reset();
       const run = ctx.newRun(phase.name);
       const svc = await ctx.startService(run, sink.url, spec.service ?? {});
+      const svcCpu0 = (await fetchCounters(svc.adminUrl)).cpuSeconds;
+      const sinkCpu0 = (await sink.report()).cpuSeconds;
       const producer = startProducer(ctx.children, {
         name: `${run.name}.send`,
         dir: ctx.outDir,
@@ -43,8 +48,10 @@ export async function runE2e(
         until: (c) => c.delivered >= phase.count && c.stored === 0,
         producer,
       });
+      const svcCpu1 = samples.at(-1)?.c.cpuSeconds ?? NaN;
       const sent = await producer.done;
       const report = await sink.report();
+      const cpu = cpuPerEvent(phase.count, svcCpu1 - svcCpu0, report.cpuSeconds - sinkCpu0, sent.cpuSeconds);
       await svc.stop();
       const art = await ctx.finishRun(
         run,
@@ -63,6 +70,7 @@ export async function runE2e(
         sinkRate,
         windows,
         sink: { ...report, perTenant: undefined },
+        cpuUsPerEvent: cpu,
       };
       const label = phase.rate ? `at ${phase.rate}/s` : 'full speed';
       const lat = report.latencyMs;
@@ -90,6 +98,24 @@ export async function runE2e(
         },
         { measure: `${label} latency p50`, value: lat.p50, unit: 'ms' },
         { measure: `${label} latency p99`, value: lat.p99, unit: 'ms', note: `max ${lat.max} ms` },
+        {
+          measure: `${label} service CPU/event`,
+          value: cpu.service,
+          unit: 'µs',
+          ...(phase.rate ? {} : { target: { op: '<=' as const, value: TARGETS.serviceCpuUsPerEvent } }),
+          note: 'all threads, first receipt to empty buffer',
+        },
+        {
+          measure: `${label} sink+producer CPU/event`,
+          value: cpu.sink + cpu.producer,
+          unit: 'µs',
+          // Paced, the processes wait for the clock: their sum bounds nothing then.
+          note:
+            `sink ${cpu.sink.toFixed(1)} + producer ${cpu.producer.toFixed(1)} µs` +
+            (phase.rate
+              ? ''
+              : `; all three on ${CORES} cores bound the rate at ${Math.round(cpu.ceiling)}/s`),
+        },
         ...runFindings(label, art),
       );
     }
@@ -97,4 +123,17 @@ export async function runE2e(
     await sink.stop();
   }
   return { findings, runs, details };
+}
+
+const CORES = availableParallelism();
+
+/**
+ * CPU µs per event of the service, the mock sink and the producer over one phase, and the rate at which
+ * the three together would fill every core: the ceiling for this machine, whatever the service does.
+ * The producer's figure is its whole run (start-up included), the others' the phase's difference.
+ */
+function cpuPerEvent(events: number, service: number, sink: number, producer: number) {
+  const us = (seconds: number): number => (seconds * 1e6) / events;
+  const total = us(service) + us(sink) + us(producer);
+  return { service: us(service), sink: us(sink), producer: us(producer), ceiling: (CORES * 1e6) / total };
 }

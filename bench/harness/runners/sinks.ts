@@ -11,12 +11,10 @@
 // (HEC `time`, LogEntry `timestamp`, Datadog message timestampMillis, syslog TIMESTAMP) — at full speed those
 // timestamps are simulated, so full-speed latency is reported only for the receipt-time sinks.
 import { generateKeyPairSync } from 'node:crypto';
-import { request } from 'undici';
 import { artifactsOnly, type BenchContext } from '../context.js';
-import { parsePrometheus } from '../metrics.js';
+import { fetchCounters } from '../metrics.js';
 import { startProducer } from '../producer.js';
 import type { RunArtifacts } from '../report.js';
-import type { ServiceHandle } from '../service.js';
 import { windowStats } from '../summary.js';
 import type { Finding } from '../targets.js';
 import { param, type ScenarioSpec } from '../../scenarios/index.js';
@@ -103,13 +101,6 @@ export function sinkVariants(keyJson: string): SinkVariant[] {
   ];
 }
 
-/** The service's process CPU seconds (all threads), from its Prometheus default metrics. */
-async function cpuSeconds(svc: ServiceHandle): Promise<number> {
-  const res = await request(`${svc.adminUrl}/metrics`, { method: 'GET', headersTimeout: 10_000 });
-  const m = parsePrometheus(await res.body.text());
-  return m.get('logdriver_process_cpu_seconds_total') ?? NaN;
-}
-
 export async function runSinks(
   ctx: BenchContext,
   params: Record<string, number>,
@@ -144,7 +135,7 @@ export async function runSinks(
         await sink.reset();
         const run = ctx.newRun(`sinks-${v.name}-${phase.name}`);
         const svc = await ctx.startService(run, sink.url, spec.service ?? {}, v.sink(sink.url, syslogPort));
-        const cpu0 = await cpuSeconds(svc);
+        const cpu0 = (await fetchCounters(svc.adminUrl)).cpuSeconds;
         const producer = startProducer(ctx.children, {
           name: `${run.name}.send`,
           dir: ctx.outDir,
@@ -160,7 +151,7 @@ export async function runSinks(
           until: (c) => c.delivered >= phase.count && c.stored === 0,
           producer,
         });
-        const cpu1 = await cpuSeconds(svc);
+        const cpu1 = (await fetchCounters(svc.adminUrl)).cpuSeconds;
         const sent = await producer.done;
         const report = await sink.report();
         await svc.stop();
@@ -203,7 +194,7 @@ export async function runSinks(
             {
               measure: `${label} service CPU µs per event`,
               value: cpuUsPerEvent,
-              unit: 'count',
+              unit: 'µs',
               note: `${(cpu1 - cpu0).toFixed(1)} CPU-s over ${phase.count} events (all threads)`,
             },
             { measure: `${label} peak RSS`, value: art.peakRssBytes, unit: 'bytes' },

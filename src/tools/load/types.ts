@@ -59,6 +59,8 @@ export interface SendStats {
   /** HTTP requests retried (ZeroMQ: always 0). */
   readonly retries: number;
   readonly seconds: number;
+  /** CPU seconds (user + system) the sending process used, event generation included. */
+  readonly cpuSeconds?: number;
   /** sent / seconds. */
   readonly ratePerSec: number;
   /** The first error that made events fail, if any. */
@@ -74,6 +76,8 @@ export function makeStats(
   error?: string,
 ): SendStats {
   const seconds = (performance.now() - startedAt) / 1000;
-  const stats = { sent, failed, retries, seconds, ratePerSec: seconds > 0 ? sent / seconds : 0 };
+  const { user, system } = process.cpuUsage();
+  const cpuSeconds = (user + system) / 1e6;
+  const stats = { sent, failed, retries, seconds, cpuSeconds, ratePerSec: seconds > 0 ? sent / seconds : 0 };
   return error === undefined ? stats : { ...stats, error };
 }

@@ -125,6 +125,7 @@ class MockSinkServer implements MockSink {
       pendingAcks: this.acks.pending,
       tokensIssued: this.tokens.issued,
       syslogPort: this.syslogPort ?? null,
+      cpuSeconds: cpuSecondsSoFar(),
     };
   }
 
@@ -450,4 +451,10 @@ export async function startMockSink(opts: Partial<MockSinkOptions> = {}): Promis
   const sink = new MockSinkServer(resolved);
   await sink.listen();
   return sink;
+}
+
+/** This process's CPU seconds so far, user and system, all threads. */
+function cpuSecondsSoFar(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }

@@ -23,6 +23,8 @@ export interface MockSinkReport extends LedgerTotals {
   tokensIssued: number;
   /** syslog: the TCP port of the syslog receiver (null with the other protocols). */
   syslogPort: number | null;
+  /** CPU seconds (user + system) the sink's process has used so far: benchmarks take differences. */
+  cpuSeconds: number;
 }
 
 export interface MockSink {

@@ -45,6 +45,20 @@ describe('mock sink: recording', () => {
     expect(s.received('acme')[0]!.event).toMatchObject({ iclFields: { requestId: 'req-1' } });
   });
 
+  it("reports its process's CPU seconds so far, for benchmarks to take differences", async () => {
+    const s = await start();
+    const cpu = (): number => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    };
+    const before = cpu();
+    const r = s.report();
+    const after = cpu();
+    expect(r.cpuSeconds).toBeGreaterThan(0);
+    expect(r.cpuSeconds).toBeGreaterThanOrEqual(before);
+    expect(r.cpuSeconds).toBeLessThanOrEqual(after);
+  });
+
   it('counts redeliveries as duplicates and a lower newly seen seq as an order violation', async () => {
     const s = await start();
     await post(s.url, ndjson(envs('acme', [1, 2, 5])));

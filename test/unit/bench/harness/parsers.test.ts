@@ -42,12 +42,15 @@ describe('parseSendSummary', () => {
       { kind: 'zmq' as const, endpoint: 'tcp://127.0.0.1:1' },
       { kind: 'http' as const, url: 'http://127.0.0.1:2' },
     ]) {
-      expect(parseSendSummary(summaryLine(stats, target))).toEqual({
+      expect(parseSendSummary(summaryLine({ ...stats, cpuSeconds: 1.25 }, target))).toEqual({
         sent: 1000,
         failed: 2,
         seconds: 0.5,
         ratePerSec: 2000,
+        cpuSeconds: 1.25,
       });
+      // A summary without the CPU figure (an older send) still parses; the CPU is unknown.
+      expect(parseSendSummary(summaryLine(stats, target))).toMatchObject({ sent: 1000, cpuSeconds: NaN });
     }
     expect(parseSendSummary('logdriver send: boom')).toBeUndefined();
   });
@@ -119,6 +122,7 @@ describe('parsePrometheus', () => {
       'logdriver_buffer_committed_events_total{a="z"} 5 1700000000000',
       'logdriver_buffer_events 7',
       'logdriver_process_resident_memory_bytes 1.5e8',
+      'logdriver_process_cpu_seconds_total 2.25',
       'garbage line here',
       '',
     ].join('\n');
@@ -131,7 +135,10 @@ describe('parsePrometheus', () => {
       retried: 0,
       stored: 7,
       rssBytes: 1.5e8,
+      cpuSeconds: 2.25,
     });
+    // A service that does not report its CPU: unknown, not zero.
+    expect(countersFrom(new Map()).cpuSeconds).toBeNaN();
     expect(m.has('garbage')).toBe(false);
   });
 });
