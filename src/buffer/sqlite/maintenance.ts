@@ -91,9 +91,11 @@ export class Maintenance {
 
   /**
    * The timer's step (public for tests): skipped while deliveries freed more than a minimum step's worth
-   * of pages since the last tick. A vacuum moves live pages from the end of the file into free ones, and while a backlog drains
-   * those pages mostly hold chunks about to be deleted: the moves (and their checkpoint) only stall the
-   * reads the drain waits for. The file does not grow meanwhile, and shrinks once the drain slows or ends.
+   * of pages since the last tick. A vacuum moves live pages from the end of the file into free ones, and
+   * while a backlog drains those pages mostly hold chunks about to be deleted: the moves (and their
+   * checkpoint) only stall the reads the drain waits for. The file does not grow meanwhile, and shrinks once
+   * the drain slows or ends. (The first tick after a start may count old free pages as a drain: one tick
+   * later, the step runs.)
    */
   timedStep(): number {
     const free = this.#db.pragma('freelist_count', { simple: true }) as number;
