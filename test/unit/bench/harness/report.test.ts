@@ -81,8 +81,11 @@ describe('formatTable', () => {
     ]);
     const lines = table.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^scenario\s+measure\s+value\s+target\s+vs Fluent Bit\s+note$/);
+    const peer = (50_000 / PEER.eventsPerSec).toFixed(2).replace('.', '\\.');
     expect(lines[2]).toMatch(
-      /^ingest\s+zmq committed\s+50\.0k\/s\s+>= 100\.0k\/s: MISS \(0\.50x\)\s+0\.25x\s+n1$/,
+      new RegExp(
+        `^ingest\\s+zmq committed\\s+50\\.0k/s\\s+>= 100\\.0k/s: MISS \\(0\\.50x\\)\\s+${peer}x\\s+n1$`,
+      ),
     );
     expect(lines[3]).toMatch(/^\s+unmeasured\s+-$/);
     expect(lines[4]).toMatch(/^soak\s+ERROR\s+stalled$/);
