@@ -20,6 +20,8 @@ export interface ProducerSpec {
   size?: number;
   /** Simulated arrival rate of the events' timestamps (`--events-per-sec`); the generator's default otherwise. */
   eventsPerSec?: number;
+  /** ZeroMQ: events per message, as one NDJSON frame (`--frame-events`); one otherwise. */
+  frameEvents?: number;
 }
 
 export interface ProducerResult {
@@ -52,8 +54,10 @@ export function parseSendSummary(text: string): Omit<ProducerResult, 'startedAt'
 /** The `send` arguments for a spec. */
 export function producerArgs(p: ProducerSpec): string[] {
   const args = ['send'];
-  if (p.target.kind === 'zmq') args.push('--zmq', p.target.endpoint);
-  else args.push('--http', p.target.url, '--batch', '500', '--concurrency', '4');
+  if (p.target.kind === 'zmq') {
+    args.push('--zmq', p.target.endpoint);
+    if (p.frameEvents !== undefined && p.frameEvents > 1) args.push('--frame-events', String(p.frameEvents));
+  } else args.push('--http', p.target.url, '--batch', '500', '--concurrency', '4');
   args.push('--count', String(p.count), '--tenants', String(p.tenants), '--size', String(p.size ?? 500));
   if (p.rate !== undefined) args.push('--rate', String(p.rate));
   if (p.skew !== undefined) args.push('--skew', String(p.skew));

@@ -45,8 +45,9 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     name: 'e2e',
     title: 'steady state ingest -> deliver -> delete: full speed, then a fixed rate for latency',
-    full: { count: 1_000_000, rate: 20_000, seconds: 30, tenants: 10 },
-    quick: { count: 100_000, rate: 10_000, seconds: 4, tenants: 10 },
+    // frameEvents > 1: the producer batches, NDJSON frames of that many events (`bench e2e --frame-events N`).
+    full: { count: 1_000_000, rate: 20_000, seconds: 30, tenants: 10, frameEvents: 1 },
+    quick: { count: 100_000, rate: 10_000, seconds: 4, tenants: 10, frameEvents: 1 },
   },
   {
     name: 'outage',

@@ -15,6 +15,7 @@ interface BenchFlags {
   quick?: boolean;
   out?: string;
   count?: number;
+  frameEvents?: number;
   progress: boolean;
   keepData?: boolean;
 }
@@ -60,7 +61,10 @@ async function runBenchCommand(scenario: string, flags: BenchFlags): Promise<voi
       progress: new Progress({ enabled: flags.progress }),
       keepData: flags.keepData ?? false,
       ...(flags.out !== undefined ? { outDir: flags.out } : {}),
-      ...(flags.count !== undefined ? { overrides: { count: flags.count } } : {}),
+      overrides: {
+        ...(flags.count !== undefined ? { count: flags.count } : {}),
+        ...(flags.frameEvents !== undefined ? { frameEvents: flags.frameEvents } : {}),
+      },
     });
     process.stdout.write(`\n${formatTable(outcome.results)}`);
     process.stdout.write(`results: ${outcome.dir}\n`);
@@ -87,6 +91,12 @@ export function benchCommand(): Command {
     )
     .addOption(
       new Option('--count <n>', 'override the event count of scenarios that have one').argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--frame-events <n>',
+        'e2e: events per ZeroMQ message, as one NDJSON frame (default 1)',
+      ).argParser(positiveInt),
     )
     .addOption(new Option('--no-progress', 'no progress output on stderr'))
     .addOption(new Option('--keep-data', 'keep the temporary data directories'))

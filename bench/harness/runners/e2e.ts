@@ -18,6 +18,7 @@ export async function runE2e(
 ): Promise<RunnerOutput> {
   const tenants = param(params, 'tenants');
   const rate = param(params, 'rate');
+  const frameEvents = param(params, 'frameEvents');
   const phases = [
     { name: 'e2e-full-speed', count: param(params, 'count'), rate: undefined },
     { name: 'e2e-fixed-rate', count: Math.round(rate * param(params, 'seconds')), rate },
@@ -39,6 +40,7 @@ export async function runE2e(
         target: zmqTarget(svc),
         count: phase.count,
         tenants,
+        frameEvents,
         ...(phase.rate !== undefined ? { rate: phase.rate } : {}),
       });
       const samples = await watchService(ctx, svc, {
@@ -94,7 +96,7 @@ export async function runE2e(
           measure: `${label} overall`,
           value: overall,
           unit: 'events/s',
-          note: `first receipt to empty buffer; unique ${report.unique}/${sent.sent}, dup ${report.duplicates}, order violations ${report.orderViolations}`,
+          note: `first receipt to empty buffer${frameEvents > 1 ? ` (${frameEvents}-event frames)` : ''}; unique ${report.unique}/${sent.sent}, dup ${report.duplicates}, order violations ${report.orderViolations}`,
         },
         { measure: `${label} latency p50`, value: lat.p50, unit: 'ms' },
         { measure: `${label} latency p99`, value: lat.p99, unit: 'ms', note: `max ${lat.max} ms` },

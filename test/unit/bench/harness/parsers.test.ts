@@ -110,6 +110,15 @@ describe('producerArgs', () => {
     ]);
     expect(args).not.toContain('--rate');
   });
+
+  it('asks for NDJSON frames only when a zmq producer batches', () => {
+    const zmq = { name: 'p', dir: '/tmp', target: { kind: 'zmq' as const, endpoint: 'tcp://127.0.0.1:1' } };
+    const batched = producerArgs({ ...zmq, count: 5, tenants: 2, frameEvents: 100 });
+    expect(batched.slice(0, 5)).toEqual(['send', '--zmq', 'tcp://127.0.0.1:1', '--frame-events', '100']);
+    expect(producerArgs({ ...zmq, count: 5, tenants: 2, frameEvents: 1 })).not.toContain('--frame-events');
+    const http = { name: 'p', dir: '/tmp', target: { kind: 'http' as const, url: 'http://127.0.0.1:2' } };
+    expect(producerArgs({ ...http, count: 5, tenants: 2, frameEvents: 100 })).not.toContain('--frame-events');
+  });
 });
 
 describe('parsePrometheus', () => {
