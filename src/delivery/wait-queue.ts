@@ -81,7 +81,16 @@ export class WaitQueue {
   #compact(): void {
     const head = this.#head;
     const length = this.#order.length;
-    if (head === length || (head >= 1024 && head * 2 >= length)) {
+    if (head === length) {
+      // Emptied (the usual case when few tenants wait): start over in the same arrays, allocating nothing,
+      // unless a flood grew the times array far past its start (its memory then goes back).
+      this.#base += head;
+      this.#order.length = 0;
+      this.#head = 0;
+      if (this.#since.length > 16 * INITIAL) this.#since = new Float64Array(INITIAL);
+      return;
+    }
+    if (head >= 1024 && head * 2 >= length) {
       this.#base += head;
       this.#order = this.#order.slice(head);
       const since = new Float64Array(Math.max(INITIAL, 2 * (length - head)));
